@@ -1,0 +1,5 @@
+import sys
+
+from starleague.cli import main
+
+sys.exit(main())

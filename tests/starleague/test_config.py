@@ -1,0 +1,73 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from starleague.config import ConfigError, RunConfig, build_config, from_dict, load_config, save_config, to_dict
+
+
+def test_presets_apply_on_top_of_defaults():
+    tiny = build_config("tiny")
+    full = build_config("full")
+    assert tiny.model.preset == "tiny"
+    assert full.model.preset == "alphastar"
+    assert full.learner.batch_size > tiny.learner.batch_size
+
+
+def test_overrides_are_type_checked():
+    config = build_config("tiny", ["learner.batch_size=16", "rl.discount=0.9", "model.privileged_baseline=true"])
+    assert config.learner.batch_size == 16
+    assert config.rl.discount == pytest.approx(0.9)
+    assert config.model.privileged_baseline is True
+
+
+@pytest.mark.parametrize(
+    "override, fragment",
+    [
+        ("learner.batchsize=3", "learner.batchsize"),
+        ("nosuch.key=1", "nosuch"),
+        ("learner.batch_size=many", "learner.batch_size"),
+        ("model.privileged_baseline=maybe", "model.privileged_baseline"),
+        ("learner=3", "learner"),
+        ("no_equals_sign", "no_equals_sign"),
+    ],
+)
+def test_bad_overrides_name_the_key(override, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        build_config("tiny", [override])
+
+
+def test_unknown_preset_is_an_error():
+    with pytest.raises(ConfigError, match="nosuch"):
+        build_config("nosuch")
+
+
+def test_saved_config_round_trips(tmp_path):
+    config = build_config("full", ["seed=5"])
+    path = save_config(config, str(tmp_path))
+    assert load_config(path) == config
+    assert from_dict(json.loads(open(path).read())) == config
+    assert to_dict(RunConfig()) == to_dict(from_dict(to_dict(RunConfig())))
+
+
+def test_cli_help_on_every_subcommand():
+    from starleague.cli import build_parser
+
+    parser = build_parser()
+    subcommands = parser._subparsers._group_actions[0].choices
+    assert "config" in subcommands
+    for name in subcommands:
+        out = subprocess.run(
+            [sys.executable, "-m", "starleague", name, "--help"], capture_output=True, text=True, timeout=120
+        )
+        assert out.returncode == 0, (name, out.stderr)
+        assert "usage: starleague" in out.stdout
+
+
+def test_cli_config_reports_bad_key():
+    out = subprocess.run(
+        [sys.executable, "-m", "starleague", "config", "--set", "learner.nope=1"], capture_output=True, text=True
+    )
+    assert out.returncode == 2
+    assert "learner.nope" in out.stdout
