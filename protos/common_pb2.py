@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13protos/common.proto\x12\nstarleague\"/\n\tPlayerRef\x12\x11\n\tplayer_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\">\n\tHeartbeat\x12\x0f\n\x07process\x18\x01 \x01(\t\x12\x11\n\tunix_time\x18\x02 \x01(\x01\x12\r\n\x05state\x18\x03 \x01(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13protos/common.proto\x12\nstarleague\"/\n\tPlayerRef\x12\x11\n\tplayer_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\">\n\tHeartbeat\x12\x0f\n\x07process\x18\x01 \x01(\t\x12\x11\n\tunix_time\x18\x02 \x01(\x01\x12\r\n\x05state\x18\x03 \x01(\t\"v\n\rSnapshotChunk\x12\x11\n\tplayer_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x0e\n\x06sha256\x18\x03 \x01(\t\x12\x13\n\x0btotal_bytes\x18\x04 \x01(\x03\x12\x0e\n\x06offset\x18\x05 \x01(\x03\x12\x0c\n\x04\x64\x61ta\x18\x06 \x01(\x0c\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,4 +35,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_PLAYERREF']._serialized_end=82
   _globals['_HEARTBEAT']._serialized_start=84
   _globals['_HEARTBEAT']._serialized_end=146
+  _globals['_SNAPSHOTCHUNK']._serialized_start=148
+  _globals['_SNAPSHOTCHUNK']._serialized_end=266
 # @@protoc_insertion_point(module_scope)
