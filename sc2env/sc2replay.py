@@ -8,7 +8,10 @@ Blizzard's s2protocol) holds the map and the players with their races and result
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import os
+import re
+import sys
 
 # Game loops per second of game time at "Normal"; the game speed setting scales it.
 LOOPS_PER_GAME_SECOND = 16.0
@@ -45,6 +48,33 @@ class SC2ReplayInfo:
         return dataclasses.asdict(self)
 
 
+def _protocol_dir() -> str:
+    spec = importlib.util.find_spec("s2protocol")
+    if spec is None or not spec.submodule_search_locations:
+        raise SC2ReplayError("the s2protocol package is not installed (pip install s2protocol)")
+    return os.path.join(list(spec.submodule_search_locations)[0], "versions")
+
+
+def _load_protocol(base_build: int | None):
+    """The s2protocol decoder module for a base build (None = the newest one).
+
+    Loaded from its file directly: s2protocol.versions' own loader uses the `imp`
+    module, which Python 3.12 removed.
+    """
+    directory = _protocol_dir()
+    builds = sorted(int(m.group(1)) for f in os.listdir(directory) if (m := re.fullmatch(r"protocol(\d+)\.py", f)))
+    build = builds[-1] if base_build is None else base_build
+    if build not in builds:
+        return None
+    name = f"s2protocol.versions.protocol{build}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, os.path.join(directory, f"protocol{build}.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[name] = module
+    return sys.modules[name]
+
+
 def _text(value) -> str:
     return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else str(value)
 
@@ -52,24 +82,22 @@ def _text(value) -> str:
 def read_replay_info(path: str) -> SC2ReplayInfo:
     """Header, map, duration and players of a .SC2Replay; SC2ReplayError when unreadable."""
     import mpyq
-    from s2protocol import versions
 
     if not os.path.isfile(path):
         raise SC2ReplayError(f"{path}: no such replay file")
     try:
         archive = mpyq.MPQArchive(path)
         header_bytes = archive.header["user_data_header"]["content"]
-        header = versions.latest().decode_replay_header(header_bytes)
+        header = _load_protocol(None).decode_replay_header(header_bytes)
     except Exception as error:  # mpyq and s2protocol raise many types on bad bytes
         raise SC2ReplayError(f"{path}: not a StarCraft II replay (MPQ header unreadable: {error})") from None
     version = header["m_version"]
     base_build = int(version["m_baseBuild"])
-    try:
-        protocol = versions.build(base_build)
-    except Exception:
+    protocol = _load_protocol(base_build)
+    if protocol is None:
         raise SC2ReplayError(
             f"{path}: base build {base_build} is unknown to the installed s2protocol; upgrade s2protocol"
-        ) from None
+        )
     try:
         details_bytes = archive.read_file("replay.details")
         if details_bytes is None:
