@@ -38,11 +38,11 @@ class LearnerStub:
         self.SendTrajectories = channel.stream_unary(
                 '/starleague.Learner/SendTrajectories',
                 request_serializer=protos_dot_learner__pb2.TrajectoryMessage.SerializeToString,
-                response_deserializer=protos_dot_learner__pb2.Ack.FromString,
+                response_deserializer=protos_dot_learner__pb2.TrajectoryAck.FromString,
                 _registered_method=True)
         self.GetSnapshot = channel.unary_stream(
                 '/starleague.Learner/GetSnapshot',
-                request_serializer=protos_dot_learner__pb2.SnapshotRequest.SerializeToString,
+                request_serializer=protos_dot_learner__pb2.LearnerSnapshotRequest.SerializeToString,
                 response_deserializer=protos_dot_common__pb2.SnapshotChunk.FromString,
                 _registered_method=True)
         self.Status = channel.unary_unary(
@@ -79,11 +79,11 @@ def add_LearnerServicer_to_server(servicer, server):
             'SendTrajectories': grpc.stream_unary_rpc_method_handler(
                     servicer.SendTrajectories,
                     request_deserializer=protos_dot_learner__pb2.TrajectoryMessage.FromString,
-                    response_serializer=protos_dot_learner__pb2.Ack.SerializeToString,
+                    response_serializer=protos_dot_learner__pb2.TrajectoryAck.SerializeToString,
             ),
             'GetSnapshot': grpc.unary_stream_rpc_method_handler(
                     servicer.GetSnapshot,
-                    request_deserializer=protos_dot_learner__pb2.SnapshotRequest.FromString,
+                    request_deserializer=protos_dot_learner__pb2.LearnerSnapshotRequest.FromString,
                     response_serializer=protos_dot_common__pb2.SnapshotChunk.SerializeToString,
             ),
             'Status': grpc.unary_unary_rpc_method_handler(
@@ -118,7 +118,7 @@ class Learner:
             target,
             '/starleague.Learner/SendTrajectories',
             protos_dot_learner__pb2.TrajectoryMessage.SerializeToString,
-            protos_dot_learner__pb2.Ack.FromString,
+            protos_dot_learner__pb2.TrajectoryAck.FromString,
             options,
             channel_credentials,
             insecure,
@@ -144,7 +144,7 @@ class Learner:
             request,
             target,
             '/starleague.Learner/GetSnapshot',
-            protos_dot_learner__pb2.SnapshotRequest.SerializeToString,
+            protos_dot_learner__pb2.LearnerSnapshotRequest.SerializeToString,
             protos_dot_common__pb2.SnapshotChunk.FromString,
             options,
             channel_credentials,
