@@ -39,3 +39,21 @@ def test_corrupt_and_truncated_files_name_the_file(tmp_path):
         read_replay_info(str(truncated))
     with pytest.raises(SC2ReplayError, match="missing.SC2Replay"):
         read_replay_info(str(tmp_path / "missing.SC2Replay"))
+
+
+def test_replays_info_command_prints_json_and_rejects_garbage(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    path = os.path.join(DATA, "short-1v1.SC2Replay")
+    out = subprocess.run([sys.executable, "-m", "starleague", "replays", "info", path, "--json"],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    info = json.loads(out.stdout)
+    assert info["map_name"] == "Ohana LE" and len(info["players"]) == 2
+    bad = tmp_path / "bad.SC2Replay"
+    bad.write_bytes(b"\0" * 64)
+    out = subprocess.run([sys.executable, "-m", "starleague", "replays", "info", str(bad)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "bad.SC2Replay" in out.stdout
