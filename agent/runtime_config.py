@@ -1,4 +1,8 @@
-"""Learner and actor settings (the distributed runtime)."""
+"""Learner and actor settings (the distributed runtime).
+
+One learner process trains one learning player; actors play that player's matches and
+stream trajectories to it (see agent/learner.py, agent/actor.py).
+"""
 
 import dataclasses
 
@@ -10,13 +14,34 @@ class LearnerConfig:
     unroll_length: int = 32
     learning_rate: float = 3e-4
     max_grad_norm: float = 40.0
+    # Trajectories waiting for the learner; when full, actors' streams wait (backpressure).
     queue_capacity: int = 64
     checkpoint_every_seconds: float = 120.0
+    # Checkpoints kept on disk (oldest deleted first).
+    checkpoint_keep: int = 3
     publish_every_steps: int = 1
+    # Parameter versions kept for actors to fetch.
+    snapshots_kept: int = 4
+    # A trajectory message over this size is rejected (counted, the stream goes on).
+    max_payload_mb: float = 16.0
+    # Concurrent actor streams the server can hold (one thread each).
+    max_streams: int = 64
+    # How often the learner checks in with the league (freeze / reset decisions).
+    league_checkin_seconds: float = 10.0
+    # Progress line and TensorBoard scalars.
+    log_every_seconds: float = 5.0
+    # "auto": CUDA when present, else CPU.
+    device: str = "auto"
 
 
 @dataclasses.dataclass
 class ActorConfig:
     num_actors: int = 2
     envs_per_actor: int = 4
+    # Unsent trajectories held while the learner is away; the oldest are dropped (counted).
     max_unsent_trajectories: int = 16
+    # How often the actor asks the learner whether its version moved.
+    snapshot_poll_seconds: float = 1.0
+    # Reconnect backoff: doubles from 0.2 s up to this.
+    reconnect_max_seconds: float = 5.0
+    compression_level: int = 3

@@ -1,0 +1,89 @@
+"""The learner's gRPC intake on localhost: bad input is refused, counted, and training goes on."""
+
+import threading
+
+import grpc
+import numpy as np
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from agent import transport, wire
+from agent.learner import Learner
+from agent.rl.config import RLConfig
+from agent.runtime_config import LearnerConfig
+from protos import learner_pb2, learner_pb2_grpc
+from runtime_helpers import make_trajectories, tiny_policy
+
+T = 4
+TOKEN = "test-token"
+
+
+def _message(trajectory, player="main_0", payload=None):
+    payload = wire.encode_trajectory(trajectory) if payload is None else payload
+    return learner_pb2.TrajectoryMessage(player_id=player, actor_id="test", policy_version=0, unroll_length=T,
+                                         codec=wire.CODEC, payload=payload)
+
+
+@pytest.fixture
+def learner(tmp_path):
+    config = LearnerConfig(batch_size=2, unroll_length=T, queue_capacity=8, max_payload_mb=0.25,
+                           checkpoint_every_seconds=1e9, log_every_seconds=0.0)
+    learner = Learner("main_0", tiny_policy(), RLConfig(), config, str(tmp_path), TOKEN, log=lambda line: None)
+    port = learner.serve("localhost:0")
+    yield learner, f"localhost:{port}"
+    learner.shutdown(grace=0)
+
+
+@pytest.mark.timeout(120)
+def test_bad_trajectories_are_rejected_counted_and_training_goes_on(learner):
+    learner, address = learner
+    good = make_trajectories(learner.policy, 6, T)
+    wrong_shape = make_trajectories(learner.policy, 1, T)[0]
+    wrong_shape.obs["entity_mask"] = wrong_shape.obs["entity_mask"][:, :-1]
+    non_finite = make_trajectories(learner.policy, 1, T)[0]
+    non_finite.reward = non_finite.reward.copy()
+    non_finite.reward[1] = np.nan
+    wrong_dtype = make_trajectories(learner.policy, 1, T)[0]
+    wrong_dtype.reward = wrong_dtype.reward.astype(np.float64)
+    missing = make_trajectories(learner.policy, 1, T)[0]
+    del missing.actions["delay"]
+    oversized = np.random.default_rng(0).integers(0, 255, 400_000, dtype=np.uint8).tobytes()
+
+    trainer = threading.Thread(target=learner.train, kwargs={"max_steps": 3}, daemon=True)
+    trainer.start()
+    channel = transport.open_channel(address)
+    stub = learner_pb2_grpc.LearnerStub(channel)
+    metadata = transport.auth_metadata(TOKEN)
+    messages = [
+        _message(good[0]), _message(good[0], payload=b"\x28\xb5\x2f\xfd garbage"), _message(wrong_shape),
+        _message(good[1]), _message(non_finite), _message(wrong_dtype), _message(missing),
+        _message(good[2], payload=oversized), _message(good[2], player="main_exploiter_0"), *map(_message, good[2:]),
+    ]
+    ack = stub.SendTrajectories(iter(messages), metadata=metadata, timeout=60)
+    assert ack.accepted == 6
+    assert dict(ack.rejected_by_reason) == {"malformed": 1, "shape": 1, "non_finite": 1, "dtype": 1, "schema": 1,
+                                            "too_large": 1, "wrong_player": 1}
+
+    for bad_metadata, reason in ((transport.auth_metadata("wrong"), "auth_wrong_token"), ((), "auth_missing_token")):
+        with pytest.raises(grpc.RpcError) as error:
+            stub.SendTrajectories(iter([_message(good[0])]), metadata=bad_metadata, timeout=10)
+        assert error.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        with pytest.raises(grpc.RpcError):
+            stub.Status(learner_pb2.StatusRequest(), metadata=bad_metadata, timeout=10)
+
+    trainer.join(timeout=90)
+    assert not trainer.is_alive()
+    status = stub.Status(learner_pb2.StatusRequest(), metadata=metadata, timeout=10)
+    assert status.learner_steps == 3 and status.version == 3
+    assert status.rejected_by_reason["auth_wrong_token"] == 2 and status.rejected_by_reason["auth_missing_token"] == 2
+    assert status.rejected_by_reason["non_finite"] == 1 and status.accepted == 6
+    assert all(np.isfinite(v) for v in status.last_metrics.values())
+    # Health needs no token (Kubernetes probes cannot send one).
+    health = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(service=""), timeout=10)
+    assert health.status == health_pb2.HealthCheckResponse.SERVING
+    # Snapshots of the newest version are served in checked chunks.
+    from agent.actor import fetch_learner_snapshot
+
+    version, params = fetch_learner_snapshot(stub, metadata)
+    assert version == 3 and set(params) == set(learner.policy.state_dict())
+    channel.close()
