@@ -1,0 +1,185 @@
+"""Autoregressive action heads in AlphaStar's order, each masked to what is legal.
+
+action_type -> delay -> queued -> selected_units -> target_unit -> target_location.
+An autoregressive embedding carries what earlier heads chose into later ones; a head
+the chosen action type does not use neither adds to it nor to the log-probability, so
+its (ignored) value cannot change the others. Legality: action types by the features'
+`available_actions`; selected units by entity mask, own alliance and the unit type's
+ability table (`FeatureSpec.unit_type_can_do`), without repeats, end-of-selection only
+after one unit; target units among the visible entities; target locations anywhere on
+the grid (the grid covers exactly the playable area).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from agent.actions import HEADS, heads_used_table
+from agent.model.config import ModelConfig
+from agent.model.distributions import Choice, choose
+from agent.model.layers import ResidualMLP
+from sc2env.types import Alliance
+
+
+@dataclasses.dataclass
+class HeadInputs:
+    core: Tensor  # [M, H]
+    entities: Tensor  # [M, N, D]
+    entity_mask: Tensor  # [M, N] bool
+    entity_type: Tensor  # [M, N]
+    entity_alliance: Tensor  # [M, N]
+    map_skip: Tensor  # [M, C, s, s]
+    available_actions: Tensor  # [M, A] bool
+
+
+@dataclasses.dataclass
+class HeadOutputs:
+    actions: dict[str, Tensor]
+    logp: dict[str, Tensor]  # [M], 0 where unused
+    entropy: dict[str, Tensor]  # [M], 0 where unused
+    used: dict[str, Tensor]  # [M] bool
+
+
+def _mlp(inp: int, hidden: int, out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(inp, hidden), nn.ReLU(), nn.Linear(hidden, out))
+
+
+class ActionHeads(nn.Module):
+    def __init__(self, config: ModelConfig, spec) -> None:
+        super().__init__()
+        a, d, ar, h, p = spec.num_actions, config.entity_dim, config.autoregressive_dim, config.head_hidden, config.pointer_dim
+        self.num_actions = a
+        self.max_entities = config.max_entities
+        self.max_selected = config.max_selected_units
+        self.max_delay = config.max_delay
+        for head, table in heads_used_table(spec.action_table).items():
+            self.register_buffer(f"uses_{head}", torch.from_numpy(table), persistent=False)
+        self.register_buffer("can_do", torch.from_numpy(spec.unit_type_can_do), persistent=False)
+        # action type
+        self.type_in = nn.Linear(config.lstm_hidden, h)
+        self.type_body = ResidualMLP(h, config.head_res_blocks)
+        self.type_out = nn.Linear(h, a)
+        self.ar_from_core = nn.Linear(config.lstm_hidden, ar)
+        self.ar_type = nn.Linear(a, ar)
+        # delay, queued
+        self.delay_out = _mlp(ar, h, config.max_delay)
+        self.ar_delay = nn.Linear(config.max_delay, ar)
+        self.queued_out = _mlp(ar, h, 2)
+        self.ar_queued = nn.Linear(2, ar)
+        # selected units: pointer over entity keys plus an end-of-selection key
+        self.select_keys = nn.Linear(d, p)
+        self.end_key = nn.Parameter(torch.randn(p) * 0.1)
+        self.select_query = _mlp(ar, h, p)
+        self.select_step = nn.Linear(p, ar)
+        self.ar_selected = nn.Linear(p, ar)
+        # target unit
+        self.target_keys = nn.Linear(d, p)
+        self.target_query = _mlp(ar, h, p)
+        # target location: the autoregressive embedding as a low-res map, upsampled with the spatial skip
+        c = config.spatial_channels
+        self.low = config.spatial_size // 2**config.spatial_downsamples
+        self.location_channels = max(4, c // 4)
+        self.location_in = nn.Linear(ar, self.location_channels * self.low * self.low)
+        self.location_mix = nn.Conv2d(c + self.location_channels, c, 1)
+        ups, ch = [], c
+        for _ in range(config.spatial_downsamples):
+            out = max(4, ch // 2)
+            ups += [nn.ReLU(), nn.ConvTranspose2d(ch, out, 4, stride=2, padding=1)]
+            ch = out
+        self.location_up = nn.Sequential(*ups, nn.ReLU(), nn.Conv2d(ch, 1, 1))
+
+    def uses(self, head: str, action_type: Tensor) -> Tensor:
+        return getattr(self, f"uses_{head}")[action_type]
+
+    def forward(self, x: HeadInputs, given: Optional[dict[str, Tensor]] = None, deterministic: bool = False) -> HeadOutputs:
+        """Sample the heads (given=None) or score the given actions (teacher forcing)."""
+        g = (lambda head: None) if given is None else (lambda head: given[head])
+        out = HeadOutputs({}, {}, {}, {})
+
+        def record(head: str, choice, used: Tensor, value: Tensor) -> None:
+            out.actions[head] = value
+            out.logp[head] = choice.logp * used
+            out.entropy[head] = choice.entropy * used
+            out.used[head] = used
+
+        m = x.core.shape[0]
+        # 1. action type
+        logits = self.type_out(torch.relu(self.type_body(torch.relu(self.type_in(x.core)))))
+        kind = choose(logits, x.available_actions, g("action_type"), deterministic)
+        action_type = kind.index
+        record("action_type", kind, torch.ones_like(kind.logp, dtype=torch.bool), action_type)
+        ar = self.ar_from_core(x.core) + self.ar_type(F.one_hot(action_type, self.num_actions).to(x.core.dtype))
+
+        # 2. delay
+        all_legal = torch.ones(m, self.max_delay, dtype=torch.bool, device=ar.device)
+        delay = choose(self.delay_out(torch.relu(ar)), all_legal, g("delay"), deterministic)
+        record("delay", delay, torch.ones_like(delay.logp, dtype=torch.bool), delay.index)
+        ar = ar + self.ar_delay(F.one_hot(delay.index, self.max_delay).to(ar.dtype))
+
+        # 3. queued
+        used = self.uses("queued", action_type)
+        queued = choose(self.queued_out(torch.relu(ar)), all_legal[:, :2], g("queued"), deterministic)
+        value = queued.index * used
+        record("queued", queued, used, value)
+        ar = ar + self.ar_queued(F.one_hot(value, 2).to(ar.dtype)) * used.unsqueeze(-1).to(ar.dtype)
+
+        # 4. selected units
+        ar = self._selected_units(x, action_type, ar, g("selected_units"), deterministic, record)
+
+        # 5. target unit
+        used = self.uses("target_unit", action_type)
+        keys = self.target_keys(x.entities)
+        query = self.target_query(torch.relu(ar))
+        target = choose(torch.einsum("mnp,mp->mn", keys, query), x.entity_mask, g("target_unit"), deterministic)
+        value = target.index * used
+        record("target_unit", target, used, value)
+        # No action type uses both a target unit and a location, so the unit chosen here
+        # does not feed the location head.
+
+        # 6. target location
+        used = self.uses("target_location", action_type)
+        low = self.location_in(torch.relu(ar)).view(m, self.location_channels, self.low, self.low)
+        location_logits = self.location_up(self.location_mix(torch.cat([x.map_skip, torch.relu(low)], 1))).flatten(1)
+        on_map = torch.ones_like(location_logits, dtype=torch.bool)
+        location = choose(location_logits, on_map, g("target_location"), deterministic)
+        record("target_location", location, used, location.index * used)
+        assert tuple(out.actions) == HEADS
+        return out
+
+    def _selected_units(self, x: HeadInputs, action_type: Tensor, ar: Tensor, given, deterministic, record) -> Tensor:
+        """Pointer network: up to K picks among the legal units, then end-of-selection."""
+        m, n = x.entity_mask.shape
+        used = self.uses("selected_units", action_type)
+        own = x.entity_mask & (x.entity_alliance == int(Alliance.Self))
+        legal_units = own & self.can_do[x.entity_type, action_type.unsqueeze(-1)]
+        keys = torch.cat([self.select_keys(x.entities), self.end_key.expand(m, 1, -1)], dim=1)  # [M, N+1, P]
+        picked = torch.zeros(m, n, dtype=torch.bool, device=ar.device)
+        done = ~used
+        query_state = ar
+        logp = torch.zeros(m, device=ar.device)
+        entropy = torch.zeros(m, device=ar.device)
+        values = []
+        for k in range(self.max_selected):
+            legal = torch.cat([legal_units & ~picked, torch.full((m, 1), k > 0, device=ar.device)], dim=1)
+            logits = torch.einsum("mnp,mp->mn", keys, self.select_query(torch.relu(query_state)))
+            choice = choose(logits, legal, None if given is None else given[:, k], deterministic)
+            active = ~done
+            index = torch.where(active, choice.index, torch.full_like(choice.index, n))
+            logp = logp + choice.logp * active
+            entropy = entropy + choice.entropy * active
+            values.append(index)
+            chosen_key = keys.gather(1, index[:, None, None].expand(-1, 1, keys.shape[-1])).squeeze(1)
+            step = active & (index < n)
+            picked = picked | (F.one_hot(index, n + 1)[:, :n].bool() & step.unsqueeze(-1))
+            query_state = query_state + self.select_step(chosen_key) * step.unsqueeze(-1).to(ar.dtype)
+            done = done | (index == n)
+        selected = torch.stack(values, dim=1)
+        record("selected_units", Choice(selected, logp, entropy), used, selected)
+        picked_keys = keys[:, :n] * picked.unsqueeze(-1).to(keys.dtype)
+        mean_key = picked_keys.sum(1) / picked.sum(1, keepdim=True).clamp(min=1).to(keys.dtype)
+        return ar + self.ar_selected(mean_key) * used.unsqueeze(-1).to(ar.dtype)
