@@ -23,9 +23,10 @@ import grpc
 import torch
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
-from agent import learning, snapshot, transport
+from agent import learning, snapshot, transport, wire
 from agent.learner_service import Counters, IntakeLimits, LearnerService, SnapshotStore, TrajectoryQueue
 from agent.rl.config import RLConfig
+from agent.rl.replay import ReplayBuffer, replay_split
 from agent.runtime_config import LearnerConfig
 from agent.trajectory_schema import TrajectorySchema
 from protos import common_pb2, learner_pb2, learner_pb2_grpc
@@ -234,27 +235,26 @@ class Learner:
     def _make_replay(self):
         if self.rl_config.replay_proportion <= 0:
             return None
-        from agent.rl.replay import ReplayBuffer
-
-        return ReplayBuffer(capacity=self.rl_config.replay_capacity)
+        return ReplayBuffer.from_config(self.rl_config)
 
     def _next_batch(self) -> learning.Batch | None:
         """B trajectories: the replay share from the buffer, the rest fresh from the queue."""
         B = self.config.batch_size
-        n_replay = 0
-        if self._replay is not None and len(self._replay) >= B:
-            n_replay = int(round(B * self.rl_config.replay_proportion))
-        items = self.queue.get_batch(B - n_replay, self.stop_event)
+        n_fresh, n_replay = B, 0
+        if self._replay is not None:
+            n_fresh, n_replay = replay_split(B, self.rl_config.replay_proportion, len(self._replay))
+        items = self.queue.get_batch(n_fresh, self.stop_event)
         if items is None:
             return None
         trajectories = [item.trajectory for item in items]
         versions = [item.policy_version for item in items]
         if self._replay is not None:
+            # Sample before adding this batch's fresh ones, so nothing appears twice in a batch.
+            for replayed in self._replay.sample(n_replay, self.progress.version) if n_replay else []:
+                trajectories.append(wire.decode_trajectory(replayed.payload))
+                versions.append(replayed.policy_version)
             for item in items:
-                self._replay.add((item.trajectory, item.policy_version))
-            for trajectory, version in self._replay.sample(n_replay) if n_replay else []:
-                trajectories.append(trajectory)
-                versions.append(version)
+                self._replay.add(item.payload, item.policy_version)
         return learning.make_batch(trajectories, versions, self.device)
 
     def train(self, max_steps: int | None = None, max_seconds: float | None = None) -> None:

@@ -31,6 +31,7 @@ class QueuedTrajectory:
     policy_version: int
     actor_id: str
     received_at: float
+    payload: bytes = b""  # the compressed form, kept for the replay buffer
 
 
 class TrajectoryQueue:
@@ -181,7 +182,7 @@ class LearnerService(learner_pb2_grpc.LearnerServicer):
                 self.counters.reject(error.reason)
                 self._log_rejection(message.actor_id, error)
                 continue
-            item = QueuedTrajectory(trajectory, message.policy_version, message.actor_id, time.time())
+            item = QueuedTrajectory(trajectory, message.policy_version, message.actor_id, time.time(), message.payload)
             if not self.trajectories.put(item, self._stop, context):
                 break  # shutting down or the actor went away
             accepted += 1

@@ -1,7 +1,8 @@
 """gRPC plumbing shared by the learner server and its clients: token auth, TLS, channels.
 
-Every RPC carries the shared token as `authorization: Bearer <token>` metadata (the
-league checks the same header). The
+Every RPC carries the shared token as `authorization: Bearer <token>` metadata; clients
+also send it as `x-starleague-token` (the entry the league's service reads), and the
+learner accepts either. The
 token comes from $STARLEAGUE_TOKEN, or from the file named by $STARLEAGUE_TOKEN_FILE
 (or --token-file). The server checks it with an interceptor before any handler runs;
 the standard health service (grpc.health.v1) is exempt so that Kubernetes probes,
@@ -22,6 +23,8 @@ import grpc
 
 TOKEN_METADATA_KEY = "authorization"
 TOKEN_PREFIX = "Bearer "
+# The league's service reads the raw token from this entry; clients send both.
+LEAGUE_TOKEN_METADATA_KEY = "x-starleague-token"
 TOKEN_ENV = "STARLEAGUE_TOKEN"
 TOKEN_FILE_ENV = "STARLEAGUE_TOKEN_FILE"
 HEALTH_SERVICE_PREFIX = "/grpc.health.v1.Health/"
@@ -80,7 +83,11 @@ class TokenAuthInterceptor(grpc.ServerInterceptor):
             return continuation(handler_call_details)
         metadata = dict(handler_call_details.invocation_metadata or ())
         given = metadata.get(TOKEN_METADATA_KEY)
-        if given is not None and hmac.compare_digest(str(given).encode(), TOKEN_PREFIX.encode() + self._token):
+        if given is not None and str(given).startswith(TOKEN_PREFIX):
+            given = given[len(TOKEN_PREFIX) :]
+        elif LEAGUE_TOKEN_METADATA_KEY in metadata:
+            given = metadata[LEAGUE_TOKEN_METADATA_KEY]
+        if given is not None and hmac.compare_digest(str(given).encode(), self._token):
             return continuation(handler_call_details)
         reason = "missing_token" if given is None else "wrong_token"
         with self._lock:
@@ -133,4 +140,4 @@ def open_channel(address: str, tls: TLSFiles | None = None) -> grpc.Channel:
 
 
 def auth_metadata(token: str) -> tuple[tuple[str, str], ...]:
-    return ((TOKEN_METADATA_KEY, TOKEN_PREFIX + token),)
+    return ((TOKEN_METADATA_KEY, TOKEN_PREFIX + token), (LEAGUE_TOKEN_METADATA_KEY, token))
