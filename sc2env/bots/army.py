@@ -1,0 +1,212 @@
+"""Army control: gather, defend, attack in waves, and micro (priority, focus fire, retreat, stim, siege)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sc2env.bots import ids
+from sc2env.bots.ids import Ability, Unit
+from sc2env.bots.view import BotView, xy
+from sc2env.types import RawCommand
+
+if TYPE_CHECKING:
+    from sc2env.bots.terran import TerranBot
+
+# Weapon ranges (game_data.pb weapons[].range; sieged tank 13 from Liquipedia).
+RANGE = {
+    Unit.Marine: 5.0, Unit.Marauder: 6.0, Unit.Reaper: 5.0, Unit.Hellion: 5.0,
+    Unit.SiegeTank: 7.0, Unit.SiegeTankSieged: 13.0,
+}
+STIM_LOOPS = 246  # Stimpack lasts 11 real seconds (Liquipedia) = 246 game loops at Faster
+STIMMABLE = (Unit.Marine, Unit.Marauder)
+DEFAULT_VALUE = 45 * 9.8
+
+
+def _value(units: np.ndarray) -> float:
+    """Lanchester-square fighting strength: (sum of sqrt(hp x dps))^2, scaled by health left."""
+    if len(units) == 0:
+        return 0.0
+    base = np.array([ids.FIGHT_VALUE.get(int(t), DEFAULT_VALUE) for t in units["unit_type"]])
+    frac = np.where(units["health_max"] > 0, (units["health"] + units["shield"]) / np.maximum(
+        units["health_max"] + units["shield_max"], 1.0), 1.0)
+    return float(np.sqrt(base * frac).sum() ** 2)
+
+
+class Orders:
+    """Collects per-unit orders and groups identical ones into one RawCommand each."""
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple, list[int]] = {}
+        self.given: set[int] = set()
+
+    def give(self, tag: int, ability: int, point=None, unit=None) -> None:
+        if tag in self.given:
+            return
+        self.given.add(tag)
+        key = (int(ability), None if point is None else (round(float(point[0]), 1), round(float(point[1]), 1)),
+               None if unit is None else int(unit))
+        self.groups.setdefault(key, []).append(int(tag))
+
+    def commands(self) -> list[RawCommand]:
+        return [
+            RawCommand(ability, tuple(tags), target_point=point, target_unit_tag=unit)
+            for (ability, point, unit), tags in self.groups.items()
+        ]
+
+
+def _has_order(u, ability: int, point=None, unit=None, tol: float = 3.0) -> bool:
+    """Is the unit already doing this (so we do not re-issue and reset it)?"""
+    if u["order_count"] == 0:
+        return False
+    current = int(u["order_ability_id"][0])
+    if current not in (int(ability), 23 if ability == Ability.Attack else -1, 16 if ability == Ability.Move else -1):
+        return False
+    if unit is not None:
+        return int(u["order_target_tag"][0]) == int(unit)
+    if point is not None:
+        return abs(u["order_target_x"][0] - point[0]) + abs(u["order_target_y"][0] - point[1]) < tol
+    return True
+
+
+def update_memory(bot: "TerranBot", v: BotView) -> None:
+    """Remember enemy structures; forget them when their spot is visible and they are gone."""
+    seen = set()
+    for s in v.enemy_structures:
+        tag = int(s["tag"])
+        seen.add(tag)
+        bot.enemy_structures[tag] = (float(s["x"]), float(s["y"]))
+    vis = v.obs.map.visibility
+    for tag, (x, y) in list(bot.enemy_structures.items()):
+        if tag in seen:
+            continue
+        yi, xi = int(min(max(y, 0), vis.shape[0] - 1)), int(min(max(x, 0), vis.shape[1] - 1))
+        if vis[yi, xi] == 2:
+            del bot.enemy_structures[tag]
+    if len(v.army) and not bot.visited_enemy_start:
+        d = np.hypot(v.army["x"] - bot.enemy_start[0], v.army["y"] - bot.enemy_start[1])
+        bot.visited_enemy_start = bool((d < 6.0).any())
+
+
+def attack_target(bot: "TerranBot", centre) -> tuple[float, float]:
+    if bot.enemy_structures:
+        pts = np.array(list(bot.enemy_structures.values()))
+        return tuple(pts[int(np.argmin(np.hypot(pts[:, 0] - centre[0], pts[:, 1] - centre[1])))])
+    if not bot.visited_enemy_start:
+        return bot.enemy_start
+    # Search: a seeded random pathable point, kept until an army unit reaches it.
+    if bot.search_point is None or np.hypot(centre[0] - bot.search_point[0], centre[1] - bot.search_point[1]) < 5:
+        ys, xs = np.nonzero(bot.pathable)
+        k = int(bot.rng.integers(len(xs)))
+        bot.search_point = (float(xs[k]) + 0.5, float(ys[k]) + 0.5)
+    return bot.search_point
+
+
+def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
+    p = bot.profile
+    army = v.army
+    orders = Orders()
+    if len(army) == 0:
+        bot.attacking = False
+        return []
+    pos = xy(army)
+    fighters = v.enemy_units[~np.isin(v.enemy_units["unit_type"], list(ids.WORKERS))]
+    enemy_pos = xy(v.enemy)
+
+    # Threats near our structures -> defend with everything.
+    structures = v.own[np.isin(v.own["unit_type"], list(ids.STRUCTURES))]
+    threat = None
+    if len(v.enemy_units) and len(structures):
+        d = np.hypot(v.enemy_units["x"][:, None] - structures["x"][None, :],
+                     v.enemy_units["y"][:, None] - structures["y"][None, :]).min(axis=1)
+        close = v.enemy_units[d < p.defend_radius]
+        if len(close):
+            threat = close[int(np.argmin(np.hypot(close["x"] - bot.home[0], close["y"] - bot.home[1])))]
+
+    food = v.army_food()
+    if not bot.attacking and food >= p.attack_supply and v.loop >= p.attack_loop:
+        bot.attacking = True
+    elif bot.attacking and p.retreat_fraction > 0 and food < p.retreat_fraction * p.attack_supply:
+        bot.attacking = False
+
+    centre = pos.mean(axis=0)
+    # Losing fight away from home: everyone back to the rally point (Hard and up).
+    if bot.attacking and p.avoid_losing_fights and threat is None and len(fighters):
+        near_us = fighters[np.hypot(fighters["x"] - centre[0], fighters["y"] - centre[1]) < 14.0]
+        if _value(near_us) > 1.5 * _value(army):
+            bot.attacking = False
+
+    if threat is not None:
+        goal = (float(threat["x"]), float(threat["y"]))
+    elif bot.attacking:
+        goal = attack_target(bot, centre)
+    else:
+        goal = bot.rally
+
+    stimmed = p.use_stim and ids.Upgrade.Stimpack in v.upgrades and not bot.banned(Ability.EffectStim)
+    for i, u in enumerate(army):
+        tag = int(u["tag"])
+        ut = int(u["unit_type"])
+        dist = np.hypot(enemy_pos[:, 0] - pos[i, 0], enemy_pos[:, 1] - pos[i, 1]) if len(enemy_pos) else np.zeros(0)
+        reach = RANGE.get(ut, 5.0)
+        in_sight = dist < reach + 4.0
+
+        # Siege tanks: siege up near enemies, unsiege to follow the army.
+        if p.siege_tanks:
+            if ut == Unit.SiegeTank and (dist < 12.0).any() and not bot.banned(Ability.MorphSiegeMode):
+                orders.give(tag, Ability.MorphSiegeMode)
+                continue
+            if ut == Unit.SiegeTankSieged:
+                if not (dist < 14.0).any() and not bot.banned(Ability.MorphUnsiege):
+                    orders.give(tag, Ability.MorphUnsiege)
+                continue
+
+        # Pull back badly hurt units that are in a fight.
+        if p.retreat_damaged_below > 0 and in_sight.any() and threat is None:
+            if u["health"] < p.retreat_damaged_below * u["health_max"]:
+                if not _has_order(u, Ability.Move, bot.home):
+                    orders.give(tag, Ability.Move, point=bot.home)
+                continue
+
+        if stimmed and ut in STIMMABLE and (dist < reach + 1.0).any() and u["health"] > 0.6 * u["health_max"]:
+            if v.loop - bot.stim_loop.get(tag, -10_000) > STIM_LOOPS:
+                bot.stim_loop[tag] = v.loop
+                orders.give(tag, Ability.EffectStim)
+                continue
+
+        # Pick a target ourselves: fighting units first, then workers, then structures;
+        # among those in range, the one with the least health left (focus fire).
+        if (p.target_priority or p.focus_fire) and in_sight.any():
+            cand = np.flatnonzero(in_sight)
+            etypes = v.enemy["unit_type"][cand]
+            klass = np.where(np.isin(etypes, list(ids.STRUCTURES)), 2, np.where(np.isin(etypes, list(ids.WORKERS)), 1, 0))
+            in_range = dist[cand] <= reach + v.enemy["radius"][cand] + u["radius"] + 0.5
+            health = v.enemy["health"][cand] + v.enemy["shield"][cand]
+            tiebreak = health if p.focus_fire else dist[cand]
+            # Prefer targets already in range; then class; then health/distance.
+            key = np.lexsort((tiebreak, klass, ~in_range))
+            best = cand[key[0]]
+            if klass[key[0]] == 2 and p.target_priority and not in_range[key[0]]:
+                pass  # nothing worth chasing: fall through to the attack-move
+            else:
+                target = int(v.enemy["tag"][best])
+                if not _has_order(u, Ability.Attack, unit=target):
+                    orders.give(tag, Ability.Attack, unit=target)
+                continue
+
+        # Wave control: piecemeal bots just walk; others let the front wait for the army.
+        point = goal
+        if p.regroup and bot.attacking and threat is None and len(army) > 3:
+            ahead = np.hypot(pos[i, 0] - goal[0], pos[i, 1] - goal[1]) + 6.0 < np.hypot(
+                centre[0] - goal[0], centre[1] - goal[1])
+            if ahead and not in_sight.any():
+                if not _has_order(u, Ability.Move, tuple(centre), tol=4.0):
+                    orders.give(tag, Ability.Move, point=(float(centre[0]), float(centre[1])))
+                continue
+        if not _has_order(u, Ability.Attack, point):
+            if u["order_count"] > 0 and int(u["order_ability_id"][0]) in (Ability.Attack, 23) and \
+                    int(u["order_target_tag"][0]) != 0 and not (p.target_priority or p.focus_fire):
+                continue  # already shooting something: let it finish
+            orders.give(tag, Ability.Attack, point=point)
+    return orders.commands()

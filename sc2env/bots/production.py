@@ -1,0 +1,143 @@
+"""Build order, add-ons, research and army production."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sc2env.bots import economy, ids
+from sc2env.bots.ids import Ability, Unit
+from sc2env.bots.view import BotView
+from sc2env.types import RawCommand
+
+if TYPE_CHECKING:
+    from sc2env.bots.terran import TerranBot
+
+ADDON_ABILITY = {
+    (Unit.Barracks, Unit.BarracksTechLab): Ability.BuildTechLabBarracks,
+    (Unit.Barracks, Unit.BarracksReactor): Ability.BuildReactorBarracks,
+    (Unit.Factory, Unit.FactoryTechLab): Ability.BuildTechLabFactory,
+}
+# What each production structure makes, and which add-on a unit needs (game data
+# `require_attached`: Marauder and SiegeTank need a tech lab).
+MAKES = {Unit.Barracks: (Unit.Marine, Unit.Marauder, Unit.Reaper), Unit.Factory: (Unit.Hellion, Unit.SiegeTank)}
+NEEDS_TECHLAB = frozenset({Unit.Marauder, Unit.SiegeTank})
+RESEARCHER = {
+    ids.Upgrade.Stimpack: Unit.BarracksTechLab,
+    ids.Upgrade.ShieldWall: Unit.BarracksTechLab,
+    ids.Upgrade.TerranInfantryWeaponsLevel1: Unit.EngineeringBay,
+}
+
+
+def run_build_order(bot: "TerranBot", v: BotView, cmds: list) -> tuple[int, int]:
+    """Work through the build order; returns the (minerals, vespene) to save for its next step."""
+    for step in bot.profile.build_order:
+        if (int(step.structure), step.count) in bot.skipped_steps:
+            continue
+        if v.count(step.structure) >= step.count:
+            continue
+        if v.food_used < step.at_food:
+            return (0, 0)
+        cost = ids.COST[int(step.structure)]
+        if not economy.tech_ready(v, step.structure) or not v.can_afford(step.structure):
+            return (cost[0], cost[1])
+        if not economy.try_build(bot, v, cmds, step.structure):
+            # Affordable and allowed but nowhere to put it (e.g. no expansion on this map):
+            # after a few tries the step is dropped so it does not stall the rest.
+            key = (int(step.structure), step.count)
+            bot.failed_steps[key] = bot.failed_steps.get(key, 0) + 1
+            if bot.failed_steps[key] >= 20:
+                bot.skipped_steps.add(key)
+            return (cost[0], cost[1])
+        return (0, 0)
+    # Past the build order: more barracks while minerals float (Medium and up).
+    if bot.profile.extra_barracks and v.minerals_left > 400 and v.count(Unit.Barracks) < 8:
+        if v.under_construction(Unit.Barracks) == 0:
+            economy.try_build(bot, v, cmds, Unit.Barracks)
+    return (0, 0)
+
+
+def _addon_type(v: BotView, building) -> int:
+    tag = int(building["add_on_tag"])
+    if tag == 0:
+        return 0
+    addon = v.unit(tag)
+    if addon is None or addon["build_progress"] < 1.0:
+        return -1
+    return int(addon["unit_type"])
+
+
+def build_addons(bot: "TerranBot", v: BotView, cmds: list, reserve: tuple[int, int]) -> None:
+    for kind, plan in ((Unit.Barracks, bot.profile.barracks_addons), (Unit.Factory, bot.profile.factory_addons)):
+        if not plan:
+            continue
+        buildings = v.own[(v.own["unit_type"] == kind) & v.done]
+        buildings = buildings[np.argsort(buildings["tag"], kind="stable")]
+        for k, b in enumerate(buildings[: len(plan)]):
+            addon = plan[k]
+            ability = ADDON_ABILITY[(kind, addon)]
+            if int(b["add_on_tag"]) != 0 or b["order_count"] > 0 or bot.banned(ability):
+                continue
+            if not v.can_afford(addon, reserve):
+                return
+            cmds.append(RawCommand(ability, (int(b["tag"]),)))
+            v.spend(addon)
+
+
+def research(bot: "TerranBot", v: BotView, cmds: list, reserve: tuple[int, int]) -> None:
+    researching = set(int(a) for a in v.own["order_ability_id"].ravel() if a)
+    for upgrade in bot.profile.research:
+        ability = ids.RESEARCH_ABILITY[upgrade]
+        if int(upgrade) in v.upgrades or int(ability) in researching or bot.banned(ability):
+            continue
+        labs = v.own[(v.own["unit_type"] == RESEARCHER[upgrade]) & v.done & (v.own["order_count"] == 0)]
+        if len(labs) == 0 or not v.can_afford(upgrade, reserve):
+            continue
+        cmds.append(RawCommand(ability, (int(labs[0]["tag"]),)))
+        v.spend(upgrade)
+        researching.add(int(ability))
+
+
+def _choose_unit(bot: "TerranBot", v: BotView, kind: int, addon: int, counts: dict, reserve) -> int:
+    """The most under-represented unit of the profile's mix this building can make now."""
+    mix = dict(bot.profile.army_mix)
+    total = sum(counts.values()) + 1
+    options = []
+    for unit in MAKES[kind]:
+        if unit not in mix:
+            continue
+        if unit in NEEDS_TECHLAB and addon not in ids.TECHLABS:
+            continue
+        if bot.banned(ids.TRAIN_ABILITY[unit]):
+            continue
+        deficit = mix[unit] - counts.get(unit, 0) / total
+        options.append((-deficit, int(unit)))
+    options.sort()
+    for _, unit in options:
+        if v.can_afford(unit, reserve):
+            return unit
+        if ids.COST[unit][1] == 0:
+            return 0  # wait for minerals for the unit we want most rather than skipping it
+    return 0
+
+
+def train_army(bot: "TerranBot", v: BotView, cmds: list, reserve: tuple[int, int]) -> None:
+    counts = {}
+    for t in v.army["unit_type"]:
+        t = Unit.SiegeTank if t == Unit.SiegeTankSieged else int(t)
+        counts[t] = counts.get(t, 0) + 1
+    for kind in (Unit.Factory, Unit.Barracks):
+        for b in v.own[(v.own["unit_type"] == kind) & v.done]:
+            addon = _addon_type(v, b)
+            slots = 2 if addon in ids.REACTORS else 1
+            free = slots - int(b["order_count"])
+            if addon == -1 or (addon == 0 and int(b["add_on_tag"]) == 0 and b["order_count"] > 0):
+                continue  # add-on under construction / busy
+            for _ in range(max(0, free)):
+                unit = _choose_unit(bot, v, kind, addon, counts, reserve)
+                if unit == 0:
+                    break
+                cmds.append(RawCommand(ids.TRAIN_ABILITY[unit], (int(b["tag"]),)))
+                v.spend(unit)
+                counts[unit] = counts.get(unit, 0) + 1

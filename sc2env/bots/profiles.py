@@ -1,0 +1,204 @@
+"""What each difficulty of the built-in bot ladder does differently, as data.
+
+A level differs from the one below in real ways: how often it acts, its build order
+(one barracks of marines -> three barracks of marines and marauders -> factory tanks and
+an expansion), how many SCVs it makes and whether it keeps making them, how early it
+builds supply depots, when and with how much it attacks, and its micro (target
+priority, focus fire on low-health targets, retreat of damaged units and of an army that
+is losing the fight, stim). Terran only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sc2env.bots.ids import Unit, Upgrade
+from sc2env.types import Difficulty
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildStep:
+    """Have `count` of `structure` once `food_used >= at_food` (steps run in order)."""
+
+    structure: int
+    count: int
+    at_food: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class BotProfile:
+    name: str
+    # Acts on one agent step in `act_every` (reaction time; 1 = every step).
+    act_every: int
+    build_order: tuple[BuildStep, ...]
+    # Add-ons per production structure type, in order: e.g. (TechLab, Reactor, Reactor).
+    barracks_addons: tuple[int, ...] = ()
+    factory_addons: tuple[int, ...] = ()
+    research: tuple[int, ...] = ()
+    # Army composition: (unit type, weight); a building trains the most under-represented
+    # type it can make.
+    army_mix: tuple[tuple[int, float], ...] = ((Unit.Marine, 1.0),)
+    # SCVs: keep training until `worker_target` (all townhalls together); gas workers per refinery.
+    worker_target: int = 12
+    workers_per_refinery: int = 3
+    # Build a depot when food_cap - food_used <= depot_margin (0 = only when blocked).
+    depot_margin: int = 2
+    max_concurrent_depots: int = 1
+    # Attack when the army holds `attack_supply` food (and not before `attack_loop`).
+    attack_supply: int = 8
+    attack_loop: int = 0
+    # Go home when an attacking army falls below this fraction of `attack_supply`.
+    retreat_fraction: float = 0.0
+    # Each new unit walks to the enemy alone (VeryEasy): no gathering, no waves.
+    piecemeal: bool = False
+    # Micro.
+    target_priority: bool = False  # shoot fighting units before workers before structures
+    focus_fire: bool = False  # among those in range, shoot the lowest-health one
+    retreat_damaged_below: float = 0.0  # pull back units under this health fraction in combat
+    avoid_losing_fights: bool = False  # pull the army back when locally outgunned
+    regroup: bool = False  # units far ahead of the army wait for it
+    use_stim: bool = False
+    siege_tanks: bool = False
+    # Past the build order, add barracks while minerals pile up.
+    extra_barracks: bool = False
+    defend_radius: float = 18.0
+
+
+_MARINES = ((Unit.Marine, 1.0),)
+_BIO = ((Unit.Marine, 0.65), (Unit.Marauder, 0.35))
+_MECH_BIO = ((Unit.Marine, 0.5), (Unit.Marauder, 0.25), (Unit.SiegeTank, 0.15), (Unit.Hellion, 0.10))
+
+D = Unit.SupplyDepot
+B = Unit.Barracks
+R = Unit.Refinery
+E = Unit.EngineeringBay
+F = Unit.Factory
+CC = Unit.CommandCenter
+
+PROFILES: dict[Difficulty, BotProfile] = {
+    # Slow to react, one barracks, few SCVs, supply blocked often, marines trickle in one by one.
+    Difficulty.VeryEasy: BotProfile(
+        name="VeryEasy",
+        act_every=6,
+        build_order=(BuildStep(B, 1, 13), BuildStep(D, 1, 14)),
+        worker_target=13,
+        depot_margin=0,
+        attack_supply=1,
+        attack_loop=22 * 60 * 4,
+        piecemeal=True,
+        defend_radius=10.0,
+    ),
+    # One barracks then a second, attacks in small waves, no micro.
+    Difficulty.Easy: BotProfile(
+        name="Easy",
+        act_every=3,
+        build_order=(BuildStep(D, 1, 13), BuildStep(B, 1, 14), BuildStep(B, 2, 19)),
+        worker_target=16,
+        depot_margin=1,
+        attack_supply=6,
+        attack_loop=22 * 60 * 4,
+        retreat_fraction=0.0,
+    ),
+    # Two barracks early, steady SCVs, bigger waves, shoots fighting units first.
+    Difficulty.Medium: BotProfile(
+        name="Medium",
+        extra_barracks=True,
+        act_every=2,
+        build_order=(BuildStep(D, 1, 13), BuildStep(B, 1, 14), BuildStep(B, 2, 16), BuildStep(B, 3, 22)),
+        worker_target=19,
+        depot_margin=3,
+        attack_supply=12,
+        retreat_fraction=0.35,
+        target_priority=True,
+        defend_radius=22.0,
+    ),
+    # Three barracks with a tech lab: marines and marauders, gas, focus fire.
+    Difficulty.MediumHard: BotProfile(
+        name="MediumHard",
+        extra_barracks=True,
+        act_every=1,
+        build_order=(
+            BuildStep(D, 1, 13), BuildStep(B, 1, 14), BuildStep(R, 1, 15), BuildStep(B, 2, 17),
+            BuildStep(B, 3, 20), BuildStep(B, 4, 30),
+        ),
+        barracks_addons=(Unit.BarracksTechLab, Unit.BarracksReactor),
+        research=(Upgrade.Stimpack,),
+        army_mix=_BIO,
+        worker_target=21,
+        depot_margin=4,
+        max_concurrent_depots=2,
+        attack_supply=18,
+        retreat_fraction=0.4,
+        target_priority=True,
+        focus_fire=True,
+        regroup=True,
+        use_stim=True,
+        defend_radius=24.0,
+    ),
+    # Saturated main, 3-rax bio with stim + combat shield + weapons, focus fire, retreats damaged units.
+    Difficulty.Hard: BotProfile(
+        name="Hard",
+        extra_barracks=True,
+        act_every=1,
+        build_order=(
+            BuildStep(D, 1, 13), BuildStep(B, 1, 14), BuildStep(R, 1, 15), BuildStep(B, 2, 17),
+            BuildStep(B, 3, 19), BuildStep(D, 2, 21), BuildStep(E, 1, 26), BuildStep(B, 5, 34),
+            BuildStep(R, 2, 36),
+        ),
+        barracks_addons=(Unit.BarracksTechLab, Unit.BarracksReactor, Unit.BarracksReactor, Unit.BarracksTechLab),
+        research=(Upgrade.Stimpack, Upgrade.TerranInfantryWeaponsLevel1, Upgrade.ShieldWall),
+        army_mix=_BIO,
+        worker_target=24,
+        depot_margin=6,
+        max_concurrent_depots=2,
+        attack_supply=26,
+        retreat_fraction=0.45,
+        target_priority=True,
+        focus_fire=True,
+        retreat_damaged_below=0.3,
+        avoid_losing_fights=True,
+        regroup=True,
+        use_stim=True,
+        defend_radius=26.0,
+    ),
+    # Expands, adds a factory for tanks and hellions, larger timing attack, full micro.
+    Difficulty.Harder: BotProfile(
+        name="Harder",
+        extra_barracks=True,
+        act_every=1,
+        build_order=(
+            BuildStep(D, 1, 13), BuildStep(B, 1, 14), BuildStep(R, 1, 15), BuildStep(B, 2, 17),
+            BuildStep(CC, 2, 19), BuildStep(B, 3, 21), BuildStep(D, 2, 22), BuildStep(F, 1, 24),
+            BuildStep(R, 2, 26), BuildStep(E, 1, 28), BuildStep(B, 5, 36),
+        ),
+        barracks_addons=(Unit.BarracksTechLab, Unit.BarracksReactor, Unit.BarracksReactor, Unit.BarracksTechLab),
+        factory_addons=(Unit.FactoryTechLab,),
+        research=(Upgrade.Stimpack, Upgrade.TerranInfantryWeaponsLevel1, Upgrade.ShieldWall),
+        army_mix=_MECH_BIO,
+        worker_target=40,
+        depot_margin=8,
+        max_concurrent_depots=3,
+        attack_supply=36,
+        retreat_fraction=0.45,
+        target_priority=True,
+        focus_fire=True,
+        retreat_damaged_below=0.3,
+        avoid_losing_fights=True,
+        regroup=True,
+        use_stim=True,
+        siege_tanks=True,
+        defend_radius=30.0,
+    ),
+}
+# VeryHard: Harder with faster reactions is not different enough to add; it maps to Harder.
+PROFILES[Difficulty.VeryHard] = dataclasses.replace(PROFILES[Difficulty.Harder], name="VeryHard")
+
+
+def profile_for(difficulty: Difficulty) -> BotProfile:
+    try:
+        return PROFILES[Difficulty(difficulty)]
+    except KeyError:
+        raise ValueError(
+            f"no built-in bot for difficulty {Difficulty(difficulty).name}; "
+            f"expected one of {[d.name for d in PROFILES]}"
+        ) from None

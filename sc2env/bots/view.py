@@ -1,0 +1,128 @@
+"""One step's Observation, sorted the way a scripted bot reads it.
+
+Everything here comes from the bot's own (fogged) Observation; nothing is privileged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sc2env.bots import ids
+from sc2env.bots.ids import Ability, Unit
+from sc2env.types import Alliance, DisplayType, Observation
+
+_GATHER = (Ability.HarvestGather, Ability.HarvestGatherSCV, Ability.HarvestReturn, Ability.HarvestReturnSCV)
+
+
+def _isin(values: np.ndarray, members) -> np.ndarray:
+    return np.isin(values, np.fromiter((int(m) for m in members), dtype=np.int64))
+
+
+class BotView:
+    """Own units by role, neutral resources, enemies; a budget spent as commands are issued."""
+
+    def __init__(self, obs: Observation):
+        units = obs.units
+        self.obs = obs
+        self.loop = int(obs.game_loop)
+        alliance = units["alliance"]
+        self.own = units[alliance == Alliance.Self]
+        self.enemy = units[(alliance == Alliance.Enemy) & (units["display_type"] != DisplayType.Hidden)]
+        neutral = units[alliance == Alliance.Neutral]
+        self.minerals = neutral[_isin(neutral["unit_type"], ids.MINERAL_FIELDS) | (neutral["mineral_contents"] > 0)]
+        self.minerals = self.minerals[~_isin(self.minerals["unit_type"], ids.GEYSERS)]
+        self.geysers = neutral[_isin(neutral["unit_type"], ids.GEYSERS)]
+
+        own_type = self.own["unit_type"]
+        done = self.own["build_progress"] >= 1.0
+        self.done = done
+        self.townhalls = self.own[_isin(own_type, ids.TOWNHALLS)]
+        self.townhalls_done = self.own[_isin(own_type, ids.TOWNHALLS) & done]
+        self.workers = self.own[own_type == Unit.SCV]
+        self.army = self.own[_isin(own_type, ids.ARMY)]
+        self.refineries = self.own[own_type == Unit.Refinery]
+        self.by_tag = {int(t): i for i, t in enumerate(self.own["tag"])}
+
+        self.enemy_structures = self.enemy[_isin(self.enemy["unit_type"], ids.STRUCTURES)]
+        self.enemy_units = self.enemy[~_isin(self.enemy["unit_type"], ids.STRUCTURES)]
+
+        p = obs.player
+        self.minerals_left = int(p.minerals)
+        self.vespene_left = int(p.vespene)
+        self.food_left = int(p.food_cap) - int(p.food_used)
+        self.food_used = int(p.food_used)
+        self.food_cap = int(p.food_cap)
+        self.upgrades = set(int(u) for u in obs.upgrades)
+
+        # What SCVs are currently ordered to build (counts as "in progress").
+        first_order = self.workers["order_ability_id"][:, 0] if len(self.workers) else np.zeros(0, np.int32)
+        self.worker_first_order = first_order
+        self.ordered_builds: dict[int, int] = {}
+        for structure, ability in ids.BUILD_ABILITY.items():
+            self.ordered_builds[int(structure)] = int(np.count_nonzero(first_order == ability))
+        self.mining_workers = self.workers[_isin(first_order, _GATHER) | (self.workers["order_count"] == 0)]
+        self.idle_workers = self.workers[self.workers["order_count"] == 0]
+
+    # -- counting -------------------------------------------------------------------------
+    def count(self, unit_type: int, include_pending: bool = True) -> int:
+        """Own units of a type, built or being built (plus SCVs ordered to build one)."""
+        types = [unit_type]
+        if unit_type == Unit.SupplyDepot:
+            types = list(ids.DEPOTS)
+        elif unit_type == Unit.CommandCenter:
+            types = list(ids.TOWNHALLS)
+        elif unit_type == Unit.SiegeTank:
+            types = [Unit.SiegeTank, Unit.SiegeTankSieged]
+        n = int(np.count_nonzero(_isin(self.own["unit_type"], types)))
+        if include_pending:
+            n += self.ordered_builds.get(int(unit_type), 0)
+            n += self.queued_training(unit_type)
+        return n
+
+    def count_done(self, unit_type: int) -> int:
+        types = list(ids.DEPOTS) if unit_type == Unit.SupplyDepot else [unit_type]
+        return int(np.count_nonzero(_isin(self.own["unit_type"], types) & self.done))
+
+    def under_construction(self, unit_type: int) -> int:
+        types = list(ids.DEPOTS) if unit_type == Unit.SupplyDepot else [unit_type]
+        building = int(np.count_nonzero(_isin(self.own["unit_type"], types) & ~self.done))
+        return building + self.ordered_builds.get(int(unit_type), 0)
+
+    def queued_training(self, unit_type: int) -> int:
+        ability = ids.TRAIN_ABILITY.get(unit_type)
+        if ability is None:
+            return 0
+        return int(np.count_nonzero(self.own["order_ability_id"] == ability))
+
+    def army_food(self) -> float:
+        return float(sum(ids.COST.get(int(t), (0, 0, 1))[2] for t in self.army["unit_type"]))
+
+    # -- budget ---------------------------------------------------------------------------
+    def can_afford(self, item: int, reserve: tuple[int, int] = (0, 0)) -> bool:
+        minerals, vespene, food = ids.COST[item]
+        return (
+            self.minerals_left - reserve[0] >= minerals
+            and self.vespene_left - reserve[1] >= vespene
+            and self.food_left >= food
+        )
+
+    def spend(self, item: int) -> None:
+        minerals, vespene, food = ids.COST[item]
+        self.minerals_left -= minerals
+        self.vespene_left -= vespene
+        self.food_left -= food
+
+    def unit(self, tag: int):
+        i = self.by_tag.get(int(tag))
+        return None if i is None else self.own[i]
+
+
+def xy(units: np.ndarray) -> np.ndarray:
+    """[N, 2] float positions."""
+    return np.stack([units["x"], units["y"]], axis=-1).astype(np.float64) if len(units) else np.zeros((0, 2))
+
+
+def nearest(units: np.ndarray, point) -> int:
+    """Index of the unit nearest to point (units must not be empty)."""
+    d = (units["x"] - point[0]) ** 2 + (units["y"] - point[1]) ** 2
+    return int(np.argmin(d))

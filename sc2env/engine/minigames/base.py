@@ -1,0 +1,87 @@
+"""What every pysc2 mini-game shares: a 64x64 open arena, one agent, a time limit in game seconds.
+
+Rules follow pysc2's docs/mini_games.md. Time limits there are in game seconds; the map
+triggers count Normal-speed game seconds, 16 game loops each (so MoveToBeacon's 120 s
+is 1920 loops, 240 agent steps at step_mul 8, as in pysc2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sc2env.engine.maps import MapSpec, flat_map
+from sc2env.engine.minigames.layout import MAP_SIZE
+from sc2env.engine.scenario import Scenario
+
+LOOPS_PER_GAME_SECOND = 16
+AGENT, ENEMY, NEUTRAL = 1, 2, 16
+
+
+class UnitType:
+    """SC2 UnitTypeIds the mini-games place (game_data.pb; shard: Liberty mod, see below)."""
+
+    SCV = 45
+    Marine = 48
+    CommandCenter = 18
+    MineralField = 341
+    MineralField750 = 483
+    VespeneGeyser = 342
+    Zergling = 105
+    Baneling = 9
+    Roach = 110
+    Beacon = 317  # Beacon_Terran, the neutral marker of MoveToBeacon
+    # The Liberty (campaign) mod's mineral shard, as the real map reports it; not in the
+    # melee game data, the engine adds it as a neutral marker.
+    MineralShard = 1680
+
+
+class MiniGame(Scenario):
+    """Base of the seven mini-games: one agent (player 1) on a 64x64 open arena."""
+
+    time_limit_seconds: int = 120
+    fog_of_war: bool = False
+    agent_players = (AGENT,)
+
+    @property
+    def game_loop_limit(self) -> int:  # type: ignore[override]
+        return self.time_limit_seconds * LOOPS_PER_GAME_SECOND
+
+    def make_map(self) -> MapSpec:
+        return flat_map(self.name, MAP_SIZE, MAP_SIZE)
+
+    # -- small readers over the engine's Game ---------------------------------------
+    @staticmethod
+    def slots(game, owner: int, unit_type: int) -> np.ndarray:
+        return np.asarray(game.units(owner, unit_type), dtype=np.int64)
+
+    @staticmethod
+    def positions(game, slots: np.ndarray) -> np.ndarray:
+        if len(slots) == 0:
+            return np.zeros((0, 2))
+        return np.array([game.position(int(s)) for s in slots], dtype=np.float64).reshape(-1, 2)
+
+    @staticmethod
+    def place(game, unit_type: int, owner: int, points: np.ndarray) -> list[int]:
+        return [game.add_unit(unit_type, owner=owner, x=float(x), y=float(y)) for x, y in points]
+
+    @staticmethod
+    def teleport(game, slot: int, x: float, y: float) -> None:
+        """Move a unit and clear its orders (wave resets). Uses Game.teleport when the engine
+        has it; otherwise sets the documented state columns (sc2env/engine/state.py)."""
+        if hasattr(game, "teleport"):
+            game.teleport(slot, x, y)
+            return
+        from sc2env.engine import state as S
+
+        st = game.state
+        st.fl[S.X, slot] = st.fl[S.TX, slot] = x
+        st.fl[S.Y, slot] = st.fl[S.TY, slot] = y
+        st.it[S.ORDER, slot] = S.IDLE
+        st.it[S.ABILITY, slot] = 0
+        st.it[S.TARGET, slot] = -1
+        st.it[S.ENGAGED, slot] = -1
+        getattr(game, "queued_orders", {}).pop(slot, None)
+
+    @staticmethod
+    def deaths(events, owner: int, unit_type: int) -> int:
+        return sum(1 for (t, o, _slot, _tag) in events.deaths if t == unit_type and o == owner)

@@ -1,0 +1,77 @@
+"""MoveToBeacon and CollectMineralShards: move marines onto neutral markers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sc2env.engine.minigames.base import AGENT, NEUTRAL, MiniGame, UnitType
+from sc2env.engine.minigames.layout import sample_points
+
+MARINE_RADIUS = 0.375
+
+
+class MoveToBeacon(MiniGame):
+    """1 Marine, 1 Beacon. Reaching the beacon: +1, and the beacon moves >= 5 away."""
+
+    name = "MoveToBeacon"
+    time_limit_seconds = 120
+    fog_of_war = False
+    beacon_radius = 1.0
+    first_gap = 4.0  # initial beacon >= 4 from the marine
+    respawn_gap = 5.0  # later beacons >= 5 from the marine
+
+    def setup(self, game, rng: np.random.Generator) -> None:
+        self.rng = rng
+        marine = sample_points(rng, 1)
+        self.place(game, UnitType.Marine, AGENT, marine)
+        self._spawn_beacon(game, marine, self.first_gap)
+
+    def _spawn_beacon(self, game, marines: np.ndarray, gap: float) -> None:
+        point = sample_points(self.rng, 1, avoid=marines, min_avoid=gap)
+        self.beacon = self.place(game, UnitType.Beacon, NEUTRAL, point)[0]
+        self.beacon_xy = point[0]
+
+    def reward_and_done(self, game, events):
+        marines = self.slots(game, AGENT, UnitType.Marine)
+        pos = self.positions(game, marines)
+        reward = 0.0
+        if len(pos) and np.min(np.hypot(*(pos - self.beacon_xy).T)) <= self.beacon_radius + MARINE_RADIUS:
+            reward = 1.0
+            game.remove_unit(self.beacon)
+            self._spawn_beacon(game, pos, self.respawn_gap)
+        return [reward], len(marines) == 0
+
+
+class CollectMineralShards(MiniGame):
+    """2 Marines, 20 shards; +1 per shard; all collected -> 20 new ones >= 2 from the marines."""
+
+    name = "CollectMineralShards"
+    time_limit_seconds = 120
+    fog_of_war = False
+    shard_count = 20
+    shard_radius = 0.5
+    spawn_gap = 2.0
+
+    def setup(self, game, rng: np.random.Generator) -> None:
+        self.rng = rng
+        marines = sample_points(rng, 2, min_gap=2.0)
+        self.place(game, UnitType.Marine, AGENT, marines)
+        self._spawn_shards(game, marines)
+
+    def _spawn_shards(self, game, marines: np.ndarray) -> None:
+        points = sample_points(self.rng, self.shard_count, avoid=marines, min_avoid=self.spawn_gap, min_gap=1.5)
+        self.shards = dict(zip(self.place(game, UnitType.MineralShard, NEUTRAL, points), map(tuple, points)))
+
+    def reward_and_done(self, game, events):
+        marines = self.slots(game, AGENT, UnitType.Marine)
+        pos = self.positions(game, marines)
+        reward = 0.0
+        if len(pos):
+            for slot, (x, y) in list(self.shards.items()):
+                if np.min(np.hypot(pos[:, 0] - x, pos[:, 1] - y)) <= self.shard_radius + MARINE_RADIUS:
+                    reward += 1.0
+                    game.remove_unit(slot)
+                    del self.shards[slot]
+            if not self.shards:
+                self._spawn_shards(game, pos)
+        return [reward], len(marines) == 0
