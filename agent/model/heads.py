@@ -89,7 +89,7 @@ class ActionHeads(nn.Module):
         ups, ch = [], c
         for _ in range(config.spatial_downsamples):
             out = max(4, ch // 2)
-            ups += [nn.ReLU(), nn.ConvTranspose2d(ch, out, 4, stride=2, padding=1)]
+            ups += [nn.ReLU(), nn.ConvTranspose2d(ch, out, 2, stride=2)]  # non-overlapping: cheap on CPU
             ch = out
         self.location_up = nn.Sequential(*ups, nn.ReLU(), nn.Conv2d(ch, 1, 1))
 

@@ -1,0 +1,79 @@
+"""Parameter counts and measured speeds of a policy (shared by the CLI and the bench)."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+import torch
+
+from agent.features import FeatureSpec
+from agent.model.policy import Policy
+from agent.model.synthetic import SYNTHETIC_GAME_INFO, synthetic_observation
+
+
+def parameter_counts(policy: Policy) -> dict[str, int]:
+    """Parameters per top-level module, plus 'total'."""
+    counts = {name: sum(p.numel() for p in module.parameters()) for name, module in policy.named_children()}
+    counts["total"] = sum(p.numel() for p in policy.parameters())
+    return counts
+
+
+def timed(fn: Callable[[], object], min_seconds: float, min_calls: int = 3) -> float:
+    """Seconds per call of fn, after one warm-up call, over at least min_seconds."""
+    fn()
+    calls, start = 0, time.perf_counter()
+    while calls < min_calls or time.perf_counter() - start < min_seconds:
+        fn()
+        calls += 1
+    return (time.perf_counter() - start) / calls
+
+
+def synthetic_batch(spec: FeatureSpec, batch_size: int, num_units: int = 100, seed: int = 0) -> dict[str, np.ndarray]:
+    obs = [synthetic_observation(num_units, seed + i) for i in range(batch_size)]
+    return spec.stack([spec.encode(o, SYNTHETIC_GAME_INFO) for o in obs])
+
+
+def to_device(batch: dict[str, np.ndarray], device) -> dict[str, torch.Tensor]:
+    return {k: torch.from_numpy(v).to(device) for k, v in batch.items()}
+
+
+def inference_steps_per_second(policy: Policy, batch_size: int, device="cpu", min_seconds: float = 1.0) -> float:
+    """Environment steps per second of policy.sample at this batch size (features precomputed)."""
+    obs = to_device(synthetic_batch(policy.spec, batch_size), device)
+    state = policy.initial_state(batch_size, device)
+
+    def step():
+        policy.sample(obs, state)
+        if device != "cpu":
+            torch.cuda.synchronize()
+
+    return batch_size / timed(step, min_seconds)
+
+
+def encode_seconds_per_observation(spec: FeatureSpec, num_units: int = 100, min_seconds: float = 1.0) -> float:
+    observations = [synthetic_observation(num_units, seed) for seed in range(16)]
+    return timed(lambda: [spec.encode(o, SYNTHETIC_GAME_INFO) for o in observations], min_seconds) / len(observations)
+
+
+def train_samples_per_second(policy: Policy, t: int, b: int, device="cpu", min_seconds: float = 1.0) -> float:
+    """Learner samples (T*B) per second of evaluate + backward on one [T, B] batch."""
+    flat = synthetic_batch(policy.spec, t * b)
+    obs = {k: v.view(t, b, *v.shape[1:]) for k, v in to_device(flat, device).items()}
+    with torch.no_grad():
+        sampled = policy.sample({k: v.flatten(0, 1) for k, v in obs.items()}, policy.initial_state(t * b, device))
+    actions = {h: a.view(t, b, *a.shape[1:]) for h, a in sampled.actions.items()}
+    first = torch.zeros(t, b, dtype=torch.bool, device=device)
+    first[0] = True
+    state = policy.initial_state(b, device)
+
+    def step():
+        out = policy.evaluate(obs, actions, first, state)
+        loss = sum(v.sum() for v in out.logp.values()) + sum(v.sum() for v in out.entropy.values()) + out.baseline.sum()
+        loss.backward()
+        policy.zero_grad(set_to_none=True)
+        if device != "cpu":
+            torch.cuda.synchronize()
+
+    return t * b / timed(step, min_seconds, min_calls=2)
