@@ -77,6 +77,24 @@ ABILITIES = [1, 4, 16, 18, 23, 195, 203, 295, 296, 318, 319, 320, 321, 322, 328,
 UPGRADES = ["TerranInfantryWeaponsLevel1"]
 
 
+# Units the mini-games need that the melee ResponseData lacks (pysc2's maps use the
+# Liberty campaign mod): neutral markers with no stats.
+MANUAL_UNITS = [
+    {"unit_id": 1680, "name": "MineralShard", "source": "Liberty mod mineral shard (pysc2 CollectMineralShards)"},
+]
+
+
+def _marker(row: dict) -> dict:
+    return {
+        "unit_id": row["unit_id"], "name": row["name"], "race": "NoRace", "hit_points": 0, "shields": 0,
+        "radius": 0.5, "footprint": 0, "armor": 0, "attributes": [], "is_structure": False, "minerals": 0,
+        "vespene": 0, "food_required": 0, "food_provided": 0, "build_time": 0, "ability_id": 0,
+        "tech_requirement": 0, "require_attached": False, "movement_speed": 0, "sight_range": 0, "weapons": [],
+        "producers": [], "has_minerals": False, "has_vespene": False, "infantry_weapons": False,
+        "source": row["source"],
+    }
+
+
 def _weapon(w: data_pb2.Weapon) -> dict:
     return {
         "type": data_pb2.Weapon.TargetType.Name(w.type),
@@ -112,6 +130,7 @@ def build() -> dict:
             "producers": PRODUCERS.get(name, []), "has_minerals": u.has_minerals, "has_vespene": u.has_vespene,
             "infantry_weapons": name in INFANTRY,
         })
+    units.extend(_marker(row) for row in MANUAL_UNITS)
     abilities = {a.ability_id: a for a in data.abilities}
     ability_rows = []
     for i in ABILITIES:

@@ -1,0 +1,305 @@
+"""One embedded game: state + simulation kernel + commands + observations.
+
+`Game` is the engine-level API (documented in sc2env/engine/__init__.py). It owns a
+`GameState` (arrays), runs `kernel.simulate` for n game loops, handles the kernel's
+events (units trained, structures finished, SCVs arriving at build sites, deaths),
+applies per-player `RawCommand`s (sc2env.engine.commands) and builds per-player fogged
+`Observation`s (sc2env.engine.observe).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Optional, Sequence
+
+import numpy as np
+
+from sc2env.engine import kernel as K
+from sc2env.engine import state as S
+from sc2env.engine.gamedata import UnitTypes, load_unit_types
+from sc2env.engine.maps import MapSpec, melee_map
+from sc2env.engine.scenario import StepEvents
+from sc2env.types import ActionError, GameInfo, Race, RawCommand, Result
+
+ENGINE_VERSION = "starleague-engine-1"
+FIELD_CACHE = 48
+START_WORKERS = 12
+START_MINERALS = 50
+
+
+class EngineError(RuntimeError):
+    """The engine was asked for something it cannot do (unknown map, game over, bad player id)."""
+
+
+class Game:
+    """A deterministic game of up to two players on one map. See sc2env.engine for the API."""
+
+    def __init__(self, map_spec: MapSpec, seed: int = 0, races: Sequence[Race] = (Race.Terran, Race.Terran),
+                 game_loop_limit: int = 22400, melee: bool = True, fog_of_war: bool = True) -> None:
+        self.types: UnitTypes = load_unit_types()
+        self.map = map_spec
+        self.seed = int(seed)
+        self.rng = np.random.Generator(np.random.PCG64(self.seed))
+        self.races = tuple(races)
+        self.game_loop_limit = int(game_loop_limit)
+        self.melee = melee
+        self.fog_of_war = fog_of_war
+        self.state = S.GameState(map_spec, self.types)
+        self.tf, self.ti = K.type_tables(self.types)
+        h, w = map_spec.height, map_spec.width
+        self._fields = np.zeros((FIELD_CACHE, h, w), np.int32)
+        self._cell_field = np.full(h * w, -1, np.int64)
+        self._field_cell = np.full(FIELD_CACHE, -1, np.int64)
+        self._fnext = np.zeros(1, np.int64)
+        self._fields_version = self.state.pathing_version
+        self._events = np.zeros((K.MAX_EVENTS, 4), np.int64)
+        self._n_events = np.zeros(1, np.int64)
+        self._research_total = np.zeros(self.state.capacity, np.float64)
+        self.queued_orders: dict[int, list] = {}  # slot -> pending RawCommand-like orders
+        self.rally: dict[int, tuple] = {}  # structure slot -> ("point", x, y) | ("unit", slot)
+        self.pending_errors: dict[int, list[ActionError]] = {1: [], 2: []}
+        self.step_events = StepEvents()
+        self.results: dict[int, Result] = {}
+        if melee:
+            self._setup_melee()
+
+    @classmethod
+    def melee_game(cls, map_name: str, seed: int = 0, game_loop_limit: int = 22400) -> "Game":
+        return cls(melee_map(map_name), seed=seed, game_loop_limit=game_loop_limit, melee=True)
+
+    # ------------------------------------------------------------------ setup
+    def _setup_melee(self) -> None:
+        st = self.state
+        for base in self.map.bases:
+            for x, y, contents in base.minerals:
+                self.add_unit(341 if contents > 900 else 483, S.NEUTRAL, x, y, contents=contents)
+            for x, y, contents in base.geysers:
+                self.add_unit(342, S.NEUTRAL, x, y, contents=contents)
+        for player, (sx, sy) in enumerate(self.map.start_locations, start=1):
+            self.add_unit(18, player, sx, sy)
+            toward = np.array([self.map.width / 2 - sx, self.map.height / 2 - sy])
+            toward /= np.linalg.norm(toward)
+            for k in range(START_WORKERS):
+                ang = math.atan2(toward[1], toward[0]) + (k - (START_WORKERS - 1) / 2) * 0.22
+                rad = 3.6 + 0.8 * (k % 2)
+                self.add_unit(45, player, sx + rad * math.cos(ang), sy + rad * math.sin(ang))
+            st.pl[S.P_MINERALS, player] = START_MINERALS
+        self._update_food()
+        self._update_visibility()
+
+    # ------------------------------------------------------------- unit API
+    def add_unit(self, unit_type: int, owner: int, x: float, y: float, *, built: bool = True,
+                 contents: float = 0.0) -> int:
+        """Create a unit of SC2 UnitTypeId unit_type; returns its slot (see GameState.add_unit)."""
+        i = self.state.add_unit(unit_type, owner, x, y, built=built, contents=contents)
+        if i >= len(self._research_total):
+            self._research_total = np.concatenate([self._research_total, np.zeros(self.state.capacity - len(
+                self._research_total))])
+        self._research_total[i] = 0.0
+        self.queued_orders.pop(i, None)
+        self.rally.pop(i, None)
+        return i
+
+    def remove_unit(self, i: int) -> None:
+        """Remove a unit now (no death event); scenarios use it to despawn markers."""
+        self._drop_references(np.array([i]))
+        self.state.remove_unit(i)
+
+    def teleport(self, i: int, x: float, y: float) -> None:
+        """Put a unit at (x, y) and clear its orders (scenario resets)."""
+        from sc2env.engine.commands import set_order
+
+        set_order(self, i, S.IDLE, 0, x, y)
+        self.state.fl[S.X, i] = x
+        self.state.fl[S.Y, i] = y
+        self.queued_orders.pop(i, None)
+        self.state.it[S.HAS_QUEUE, i] = 0
+
+    def units(self, owner: int, unit_type: Optional[int] = None) -> np.ndarray:
+        """Slots of the live units of `owner` (optionally of one SC2 UnitTypeId)."""
+        t = None if unit_type is None else self.types.index.get(unit_type, -2)
+        return self.state.units_of(owner, t)
+
+    def position(self, i: int) -> tuple[float, float]:
+        return float(self.state.fl[S.X, i]), float(self.state.fl[S.Y, i])
+
+    def tag(self, i: int) -> int:
+        return int(self.state.tags[i])
+
+    def unit_type(self, i: int) -> int:
+        return int(self.types.unit_id[self.state.it[S.TYPE, i]])
+
+    # ------------------------------------------------------------ commands
+    def command(self, player: int, cmd: RawCommand) -> list[ActionError]:
+        """Apply one RawCommand for `player`; rejected parts come back as ActionErrors (also
+        reported in that player's next observation)."""
+        from sc2env.engine.commands import apply_command
+
+        errors = apply_command(self, player, cmd)
+        self.pending_errors.setdefault(player, []).extend(errors)
+        return errors
+
+    def apply_commands(self, player: int, commands: Sequence[RawCommand]) -> list[ActionError]:
+        errors: list[ActionError] = []
+        for cmd in commands:
+            errors.extend(self.command(player, cmd))
+        return errors
+
+    # ---------------------------------------------------------------- step
+    def step(self, n_loops: int) -> StepEvents:
+        """Advance n game loops (fewer if the game ends). Returns what happened."""
+        if self.is_over():
+            raise EngineError("the game is over; create a new Game")
+        st = self.state
+        self.step_events = StepEvents()
+        mined_before = st.pl[[S.P_MINED_MINERALS, S.P_MINED_GAS]].copy()
+        n_loops = min(int(n_loops), self.game_loop_limit - st.game_loop) if self.game_loop_limit else int(n_loops)
+        left = n_loops
+        while left > 0:
+            if st.pathing_version != self._fields_version:
+                self._cell_field[:] = -1
+                self._field_cell[:] = -1
+                self._fields_version = st.pathing_version
+            if len(self._research_total) < st.capacity:
+                self._research_total = np.concatenate(
+                    [self._research_total, np.zeros(st.capacity - len(self._research_total))])
+            done = K.simulate(st.fl, st.it, st.pl, self.tf, self.ti, st.pathable, self._fields, self._cell_field,
+                              self._field_cell, self._fnext, self._events, self._n_events, left, st.game_loop,
+                              self._research_total)
+            st.game_loop += done
+            left -= done
+            self._handle_events(self._events[: int(self._n_events[0])].copy())
+            self._update_food()
+        self._update_visibility()
+        for p in (1, 2):
+            self.step_events.collected_minerals[p] = int(st.pl[S.P_MINED_MINERALS, p] - mined_before[0, p])
+            self.step_events.collected_vespene[p] = int(st.pl[S.P_MINED_GAS, p] - mined_before[1, p])
+        if self.melee:
+            self._check_melee_end()
+        return self.step_events
+
+    def _handle_events(self, events: np.ndarray) -> None:
+        from sc2env.engine import events as E
+
+        deaths = [int(a) for kind, a, _, _ in events if kind == K.EV_DEATH]
+        for kind, a, b, c in events:
+            if kind == K.EV_TRAIN_DONE:
+                E.train_done(self, int(a), int(b), int(c))
+            elif kind == K.EV_RESEARCH_DONE:
+                E.research_done(self, int(a))
+            elif kind == K.EV_STRUCT_DONE:
+                E.structure_done(self, int(a), int(b))
+            elif kind == K.EV_BUILD_ARRIVE:
+                E.build_arrive(self, int(a), int(b))
+            elif kind == K.EV_ORDER_DONE:
+                E.next_queued_order(self, int(a))
+            elif kind == K.EV_DEPLETED:
+                if self.state.it[S.ALIVE, a] == 1 and self.types.names[self.state.it[S.TYPE, a]] != "Refinery":
+                    deaths.append(int(a))
+        if deaths:
+            E.remove_dead(self, deaths)
+
+    def _drop_references(self, slots: np.ndarray) -> None:
+        it = self.state.it
+        refs = np.isin(it[S.TARGET], slots)
+        attacking = refs & ((it[S.ORDER] == S.ATTACK_UNIT) | (it[S.ORDER] == S.CONSTRUCT))
+        it[S.ORDER, attacking] = S.IDLE
+        it[S.ABILITY, attacking] = 0
+        it[S.TARGET, refs] = -1
+        it[S.ENGAGED, np.isin(it[S.ENGAGED], slots)] = -1
+        it[S.HOME, np.isin(it[S.HOME], slots)] = -1
+        for i in slots:
+            self.queued_orders.pop(int(i), None)
+            self.rally.pop(int(i), None)
+
+    # ---------------------------------------------------------- bookkeeping
+    def _update_food(self) -> None:
+        st = self.state
+        it, tf = st.it, self.tf
+        alive = it[S.ALIVE] == 1
+        for p in (1, 2):
+            mine = alive & (it[S.OWNER] == p)
+            used = tf[K.T_FOOD_REQ, it[S.TYPE, mine]].sum()
+            for q in S.QUEUE:
+                queued = it[q, mine]
+                used += tf[K.T_FOOD_REQ, queued[queued >= 0]].sum()
+            built = mine & (it[S.BUILT] == 1)
+            cap = self.types.food_provided[it[S.TYPE, built]].sum()
+            st.pl[S.P_FOOD_USED, p] = used
+            st.pl[S.P_FOOD_CAP, p] = min(cap, S.FOOD_CAP_MAX)
+
+    def _update_visibility(self) -> None:
+        st = self.state
+        for p in (1, 2):
+            K.visibility(st.fl, st.it, self.tf, p, st.visibility[p], self.map.height, self.map.width)
+        # Enemy structures seen now are remembered (shown as Snapshot under fog).
+        it = st.it
+        structs = np.flatnonzero((it[S.ALIVE] == 1) & self.ti[K.T_IS_STRUCTURE, it[S.TYPE]].astype(bool)
+                                 & (it[S.OWNER] >= 1) & (it[S.OWNER] <= 2))
+        if len(structs):
+            cx = np.clip(st.fl[S.X, structs].astype(np.int64), 0, self.map.width - 1)
+            cy = np.clip(st.fl[S.Y, structs].astype(np.int64), 0, self.map.height - 1)
+            for p in (1, 2):
+                seen = st.visibility[p, cy, cx] == 2
+                st.snapshot[p, structs[seen]] = 1
+
+    def _check_melee_end(self) -> None:
+        st = self.state
+        it = st.it
+        has_structure = {}
+        for p in (1, 2):
+            mine = (it[S.ALIVE] == 1) & (it[S.OWNER] == p)
+            has_structure[p] = bool(self.ti[K.T_IS_STRUCTURE, it[S.TYPE, mine]].any())
+        if not has_structure[1] and not has_structure[2]:
+            self.results = {1: Result.Tie, 2: Result.Tie}
+        elif not has_structure[1]:
+            self.results = {1: Result.Defeat, 2: Result.Victory}
+        elif not has_structure[2]:
+            self.results = {1: Result.Victory, 2: Result.Defeat}
+        elif self.game_loop_limit and st.game_loop >= self.game_loop_limit:
+            self.results = {1: Result.Tie, 2: Result.Tie}
+
+    def end_scenario(self, results: Optional[dict[int, Result]] = None) -> None:
+        """Scenarios end the game themselves (no melee victory rule)."""
+        self.results = results or {1: Result.Tie, 2: Result.Tie}
+
+    # ------------------------------------------------------------ queries
+    @property
+    def game_loop(self) -> int:
+        return self.state.game_loop
+
+    def is_over(self) -> bool:
+        return bool(self.results)
+
+    def result(self, player: int) -> Result:
+        return self.results.get(player, Result.Undecided)
+
+    def observe(self, player: int, observe_opponent: bool = False):
+        """The fogged Observation of `player` (1 or 2); takes and clears its pending action errors."""
+        from sc2env.engine.observe import build_observation
+
+        if player not in (1, 2):
+            raise EngineError(f"player must be 1 or 2, got {player}")
+        obs = build_observation(self, player)
+        obs.action_errors = self.pending_errors.get(player, [])
+        self.pending_errors[player] = []
+        if observe_opponent:
+            obs.opponent = build_observation(self, 3 - player)
+        return obs
+
+    def game_info(self, player: int = 1) -> GameInfo:
+        starts = [s for k, s in enumerate(self.map.start_locations, start=1) if k != player]
+        return GameInfo(map_name=self.map.name, map_size=(self.map.width, self.map.height),
+                        playable_min=self.map.playable_min, playable_max=self.map.playable_max,
+                        start_locations=tuple((float(x), float(y)) for x, y in starts),
+                        player_races=tuple(self.races))
+
+    def state_hash(self) -> str:
+        return self.state.state_hash()
+
+    def army_supply(self, player: int) -> float:
+        it = self.state.it
+        mine = (it[S.ALIVE] == 1) & (it[S.OWNER] == player)
+        t = it[S.TYPE, mine]
+        army = (self.ti[K.T_KIND, t] == K.K_UNIT)
+        return float(self.tf[K.T_FOOD_REQ, t[army]].sum())

@@ -1,0 +1,697 @@
+"""The per-game-loop simulation: numba-compiled loops over the state arrays.
+
+`simulate(...)` advances up to `n_loops` game loops: weapon cooldowns, production and
+research timers, construction, harvesting (gather -> mine -> return), combat (target
+acquisition, range, damage with armor / bonus / upgrades, splash), movement (straight
+line when the segment is clear, else down a cached BFS distance field), collisions
+(units push each other apart, never into blocked cells). It stops early, after the loop
+in which something needs the Python layer (a unit finished training, a structure
+finished, an SCV reached its build site, a unit with queued orders finished its order)
+and reports what happened in `events`; `sc2env.engine.game.Game` handles those and calls
+it again for the remaining loops. Everything is deterministic: fixed iteration order,
+no randomness, float64.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sc2env.engine.state import (ABILITY, ADDON, ALIVE, ATTACK_MOVE, ATTACK_UNIT, BTYPE, BUILD_MOVE, CARRY,
+                                 CARRY_GAS, CARRY_KIND, CARRY_MINERALS, CONSTRUCT, CONTENTS, COOLDOWN, ENGAGED,
+                                 FACING, GATHER, HAS_QUEUE, HOLD, HOME, HP, IDLE, MINING, MOVE, ORDER, OWNER,
+                                 P_FOOD_USED, P_KILLED_VALUE, P_LOST_VALUE, P_MINED_GAS, P_MINED_MINERALS,
+                                 P_MINERALS, P_VESPENE, P_WEAPONS, PROD0, PROGRESS, QUEUE0, RESEARCH, RESEARCHT,
+                                 RETURN, SHIELD, TARGET, TX, TY, TYPE, WORKT, X, Y, BUILT, LAST_ATTACKED)
+
+# Type table rows (tf float, ti int), built by type_tables().
+(T_HP, T_SHIELD, T_RADIUS, T_ARMOR, T_SPEED, T_SIGHT, T_BUILD_TIME, W_DAMAGE, W_ATTACKS, W_RANGE, W_COOLDOWN,
+ W_BONUS, W_SPLASH, T_FOOD_REQ, T_VALUE, T_FOOTPRINT) = range(16)
+N_TF = 16
+T_IS_STRUCTURE, T_ATTR, W_BONUS_MASK, W_GROUND, W_AIR, W_SUICIDE, T_INFANTRY, T_KIND = range(8)
+N_TI = 8
+# Unit kinds (ti[T_KIND]).
+K_UNIT, K_WORKER, K_TOWNHALL, K_MINERAL, K_GEYSER, K_REFINERY, K_REACTOR, K_MARKER, K_STRUCTURE = range(9)
+
+# Events (rows of `events`: kind, a, b, c).
+EV_TRAIN_DONE, EV_RESEARCH_DONE, EV_STRUCT_DONE, EV_BUILD_ARRIVE, EV_DEATH, EV_ORDER_DONE, EV_DEPLETED = range(1, 8)
+BLOCKING = (EV_TRAIN_DONE, EV_RESEARCH_DONE, EV_STRUCT_DONE, EV_BUILD_ARRIVE, EV_ORDER_DONE)
+MAX_EVENTS = 256
+
+# Harvest numbers. Liquipedia "Resources" (LotV, Faster): mining a mineral patch takes 2.786 s,
+# a geyser 1.981 s (real seconds at Faster = x22.4 game loops); 5 minerals / 4 vespene a trip.
+MINE_LOOPS = 2.786 * 22.4
+GAS_LOOPS = 1.981 * 22.4
+MINERALS_PER_TRIP = 5
+GAS_PER_TRIP = 4
+# A worker pauses at the townhall to drop its cargo (and to turn and accelerate, which the
+# kernel does not model); calibrated so a close-patch trip takes ~5 real seconds (~60 minerals
+# per real minute per worker, the LotV figure of Liquipedia "Mining").
+DEPOSIT_LOOPS = 20.0
+ARRIVE_SLACK = 0.3  # edge-to-edge distance that counts as "arrived" at a structure / resource
+ACQUIRE_PERIOD = 4  # loops between target re-scans of a unit that already has a target
+
+
+def type_tables(types) -> tuple[np.ndarray, np.ndarray]:
+    """Pack sc2env.engine.gamedata.UnitTypes into the kernel's float/int type tables."""
+    n = types.count
+    tf = np.zeros((N_TF, n), np.float64)
+    ti = np.zeros((N_TI, n), np.int64)
+    tf[T_HP] = types.hit_points
+    tf[T_SHIELD] = types.shields
+    tf[T_RADIUS] = types.radius
+    tf[T_ARMOR] = types.armor
+    tf[T_SPEED] = types.speed
+    tf[T_SIGHT] = types.sight
+    tf[T_BUILD_TIME] = types.build_time
+    tf[W_DAMAGE] = types.w_damage
+    tf[W_ATTACKS] = types.w_attacks
+    tf[W_RANGE] = types.w_range
+    tf[W_COOLDOWN] = types.w_cooldown
+    tf[W_BONUS] = types.w_bonus
+    tf[W_SPLASH] = types.w_splash
+    tf[T_FOOD_REQ] = types.food_required
+    tf[T_VALUE] = types.minerals + types.vespene
+    tf[T_FOOTPRINT] = types.footprint
+    ti[T_IS_STRUCTURE] = types.is_structure
+    ti[T_ATTR] = types.attr_mask
+    ti[W_BONUS_MASK] = types.w_bonus_mask
+    ti[W_GROUND] = types.w_hits_ground
+    ti[W_AIR] = types.w_hits_air
+    ti[W_SUICIDE] = types.w_suicide
+    ti[T_INFANTRY] = types.infantry_weapons
+    for i, name in enumerate(types.names):
+        kind = K_STRUCTURE if types.is_structure[i] else K_UNIT
+        if name == "SCV":
+            kind = K_WORKER
+        elif name == "CommandCenter":
+            kind = K_TOWNHALL
+        elif name.startswith("MineralField"):
+            kind = K_MINERAL
+        elif name == "VespeneGeyser":
+            kind = K_GEYSER
+        elif name == "Refinery":
+            kind = K_REFINERY
+        elif name.endswith("Reactor"):
+            kind = K_REACTOR
+        elif name.startswith("Beacon") or name == "MineralShard":
+            kind = K_MARKER
+        ti[T_KIND, i] = kind
+    return tf, ti
+
+
+@njit(cache=True)
+def _push_event(events, n_events, kind, a, b, c):
+    k = n_events[0]
+    if k < events.shape[0]:
+        events[k, 0] = kind
+        events[k, 1] = a
+        events[k, 2] = b
+        events[k, 3] = c
+        n_events[0] = k + 1
+
+
+@njit(cache=True)
+def _blocked(pathable, x, y):
+    h, w = pathable.shape
+    ix = int(np.floor(x))
+    iy = int(np.floor(y))
+    if ix < 0 or iy < 0 or ix >= w or iy >= h:
+        return True
+    return pathable[iy, ix] == 0
+
+
+@njit(cache=True)
+def _line_clear(pathable, x0, y0, x1, y1):
+    """Whether the segment crosses only pathable cells (sampled every 0.5 cells)."""
+    dx = x1 - x0
+    dy = y1 - y0
+    dist = np.sqrt(dx * dx + dy * dy)
+    n = int(dist * 2.0) + 1
+    for k in range(1, n):
+        f = k / n
+        if _blocked(pathable, x0 + dx * f, y0 + dy * f):
+            return False
+    return True
+
+
+@njit(cache=True)
+def _build_field(pathable, gx, gy, out):
+    """BFS distance (4-connected, in cells) to goal cell (gx, gy) into out[H, W]; -1 = unreachable.
+
+    Blocked cells next to the goal (the goal is a structure or resource) are flooded
+    within 3 cells of it so that its footprint's border becomes reachable.
+    """
+    h, w = pathable.shape
+    out[:, :] = -1
+    qx = np.empty(h * w, np.int64)
+    qy = np.empty(h * w, np.int64)
+    head = 0
+    tail = 0
+    out[gy, gx] = 0
+    qx[tail] = gx
+    qy[tail] = gy
+    tail += 1
+    while head < tail:
+        cx = qx[head]
+        cy = qy[head]
+        head += 1
+        d = out[cy, cx]
+        from_blocked = pathable[cy, cx] == 0
+        for k in range(4):
+            nx = cx + (1 if k == 0 else (-1 if k == 1 else 0))
+            ny = cy + (1 if k == 2 else (-1 if k == 3 else 0))
+            if nx < 0 or ny < 0 or nx >= w or ny >= h or out[ny, nx] >= 0:
+                continue
+            if pathable[ny, nx] == 0:
+                if not from_blocked or abs(nx - gx) > 3 or abs(ny - gy) > 3:
+                    continue
+            out[ny, nx] = d + 1
+            qx[tail] = nx
+            qy[tail] = ny
+            tail += 1
+
+
+@njit(cache=True)
+def _field_for(pathable, gx, gy, fields, cell_field, field_cell, fnext):
+    h, w = pathable.shape
+    cell = gy * w + gx
+    k = cell_field[cell]
+    if k >= 0:
+        return k
+    k = fnext[0]
+    fnext[0] = (k + 1) % fields.shape[0]
+    old = field_cell[k]
+    if old >= 0:
+        cell_field[old] = -1
+    _build_field(pathable, gx, gy, fields[k])
+    field_cell[k] = cell
+    cell_field[cell] = k
+    return k
+
+
+@njit(cache=True)
+def _step_toward(i, fl, pathable, speed, gx, gy, stop_dist, fields, cell_field, field_cell, fnext):
+    """Move unit i one loop toward (gx, gy); True when within stop_dist (arrived)."""
+    x = fl[X, i]
+    y = fl[Y, i]
+    dx = gx - x
+    dy = gy - y
+    dist = np.sqrt(dx * dx + dy * dy)
+    if dist <= stop_dist:
+        return True
+    if speed <= 0.0:
+        return False
+    h, w = pathable.shape
+    if _line_clear(pathable, x, y, gx, gy) or _blocked(pathable, x, y):
+        ux = dx / dist
+        uy = dy / dist
+    else:
+        cgx = min(max(int(np.floor(gx)), 0), w - 1)
+        cgy = min(max(int(np.floor(gy)), 0), h - 1)
+        k = _field_for(pathable, cgx, cgy, fields, cell_field, field_cell, fnext)
+        f = fields[k]
+        cx = int(np.floor(x))
+        cy = int(np.floor(y))
+        best = f[cy, cx]
+        if best < 0:
+            best = 1 << 30
+        bx = 0
+        by = 0
+        for oy in range(-1, 2):
+            for ox in range(-1, 2):
+                nx = cx + ox
+                ny = cy + oy
+                if (ox == 0 and oy == 0) or nx < 0 or ny < 0 or nx >= w or ny >= h:
+                    continue
+                v = f[ny, nx]
+                if v < 0 or pathable[ny, nx] == 0:
+                    continue
+                if ox != 0 and oy != 0 and (pathable[cy, nx] == 0 or pathable[ny, cx] == 0):
+                    continue  # no corner cutting
+                if v < best:
+                    best = v
+                    bx = ox
+                    by = oy
+        if bx == 0 and by == 0:
+            # Next to a blocked goal (or no better cell): slide straight at it.
+            ux = dx / dist
+            uy = dy / dist
+        else:
+            tx = cx + bx + 0.5 - x
+            ty = cy + by + 0.5 - y
+            n = np.sqrt(tx * tx + ty * ty)
+            ux = tx / n
+            uy = ty / n
+    step = min(speed, dist - stop_dist + 1e-9)
+    nx = x + ux * step
+    ny = y + uy * step
+    fl[FACING, i] = np.arctan2(uy, ux)
+    if not _blocked(pathable, nx, ny):
+        fl[X, i] = nx
+        fl[Y, i] = ny
+    elif not _blocked(pathable, nx, y):
+        fl[X, i] = nx
+    elif not _blocked(pathable, x, ny):
+        fl[Y, i] = ny
+    return False
+
+
+@njit(cache=True)
+def _edge_dist(fl, tf, it, i, j):
+    dx = fl[X, j] - fl[X, i]
+    dy = fl[Y, j] - fl[Y, i]
+    return np.sqrt(dx * dx + dy * dy) - tf[T_RADIUS, it[TYPE, i]] - tf[T_RADIUS, it[TYPE, j]]
+
+
+@njit(cache=True)
+def _gap(fl, tf, it, i, j):
+    """Edge gap between unit i and unit j, using j's square footprint when it has one."""
+    tj = it[TYPE, j]
+    side = tf[T_FOOTPRINT, tj]
+    ri = tf[T_RADIUS, it[TYPE, i]]
+    if side <= 0.0:
+        return _edge_dist(fl, tf, it, i, j)
+    half = side * 0.5
+    dx = max(abs(fl[X, i] - fl[X, j]) - half, 0.0)
+    dy = max(abs(fl[Y, i] - fl[Y, j]) - half, 0.0)
+    return np.sqrt(dx * dx + dy * dy) - ri
+
+
+@njit(cache=True)
+def _move_to_unit(i, j, fl, it, tf, pathable, slack, fields, cell_field, field_cell, fnext):
+    """Walk unit i next to unit j (footprint-aware); True once within `slack` of its edge."""
+    if _gap(fl, tf, it, i, j) <= slack:
+        return True
+    _step_toward(i, fl, pathable, tf[T_SPEED, it[TYPE, i]], fl[X, j], fl[Y, j], 0.0, fields, cell_field,
+                 field_cell, fnext)
+    return _gap(fl, tf, it, i, j) <= slack
+
+
+@njit(cache=True)
+def _can_target(it, ti, tf, i, j):
+    if it[ALIVE, j] != 1 or it[OWNER, j] == it[OWNER, i] or it[OWNER, j] > 2 or it[OWNER, j] < 1:
+        return False
+    tj = it[TYPE, j]
+    if tf[T_HP, tj] <= 0.0:
+        return False  # resources, markers
+    return ti[W_GROUND, it[TYPE, i]] == 1  # everything we model is on the ground
+
+
+@njit(cache=True)
+def _acquire(i, fl, it, tf, ti, cap, radius):
+    """Best target for unit i within `radius` (edge distance): armed units first, then others, then structures."""
+    best = -1
+    best_score = 1e18
+    for j in range(cap):
+        if not _can_target(it, ti, tf, i, j):
+            continue
+        d = _gap(fl, tf, it, i, j)
+        if d > radius:
+            continue
+        tj = it[TYPE, j]
+        prio = 0.0 if tf[W_DAMAGE, tj] > 0 else (1000.0 if ti[T_IS_STRUCTURE, tj] == 0 else 2000.0)
+        score = prio + d
+        if score < best_score:
+            best_score = score
+            best = j
+    return best
+
+
+@njit(cache=True)
+def _damage(fl, it, tf, ti, pl, i, j):
+    ta = it[TYPE, i]
+    tj = it[TYPE, j]
+    base = tf[W_DAMAGE, ta]
+    if ti[T_INFANTRY, ta] == 1:
+        base += pl[P_WEAPONS, it[OWNER, i]]
+    if (ti[T_ATTR, tj] & ti[W_BONUS_MASK, ta]) != 0:
+        base += tf[W_BONUS, ta]
+    per_hit = max(0.5, base - tf[T_ARMOR, tj])
+    return per_hit * tf[W_ATTACKS, ta]
+
+
+@njit(cache=True)
+def _apply_damage(fl, it, tf, pl, events, n_events, attacker, j, amount):
+    s = fl[SHIELD, j]
+    if s > 0.0:
+        absorbed = min(s, amount)
+        fl[SHIELD, j] = s - absorbed
+        amount -= absorbed
+    fl[HP, j] -= amount
+    it[LAST_ATTACKED, j] = attacker
+    if fl[HP, j] <= 0.0 and it[ALIVE, j] == 1:
+        it[ALIVE, j] = 2  # dying: removed by the Python layer after this call, invisible to targeting
+        value = tf[T_VALUE, it[TYPE, j]]
+        pl[P_KILLED_VALUE, it[OWNER, attacker]] += value
+        pl[P_LOST_VALUE, it[OWNER, j]] += value
+        _push_event(events, n_events, EV_DEATH, j, attacker, 0)
+
+
+@njit(cache=True)
+def _nearest_townhall(fl, it, ti, cap, i):
+    best = -1
+    bd = 1e18
+    for j in range(cap):
+        if it[ALIVE, j] == 1 and it[OWNER, j] == it[OWNER, i] and ti[T_KIND, it[TYPE, j]] == K_TOWNHALL \
+                and it[BUILT, j] == 1:
+            dx = fl[X, j] - fl[X, i]
+            dy = fl[Y, j] - fl[Y, i]
+            d = dx * dx + dy * dy
+            if d < bd:
+                bd = d
+                best = j
+    return best
+
+
+@njit(cache=True)
+def _free_mineral_near(fl, it, ti, cap, r, miner):
+    """An unoccupied mineral field within 6 cells of field r (worker bounce), or -1."""
+    best = -1
+    bd = 36.0
+    for j in range(cap):
+        if it[ALIVE, j] == 1 and ti[T_KIND, it[TYPE, j]] == K_MINERAL and it[ENGAGED, j] < 0 and j != r:
+            dx = fl[X, j] - fl[X, r]
+            dy = fl[Y, j] - fl[Y, r]
+            d = dx * dx + dy * dy
+            if d < bd:
+                bd = d
+                best = j
+    return best
+
+
+@njit(cache=True)
+def _finish_order(it, events, n_events, i):
+    """Order done: idle, or hand over to the Python layer when orders are queued."""
+    it[ORDER, i] = IDLE
+    it[TARGET, i] = -1
+    it[ABILITY, i] = 0
+    if it[HAS_QUEUE, i] == 1:
+        _push_event(events, n_events, EV_ORDER_DONE, i, 0, 0)
+        return True
+    return False
+
+
+@njit(cache=True)
+def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext, events, n_events,
+             n_loops, loop0, research_left):
+    """Advance up to n_loops game loops; returns the number of loops done (stops after a blocking event)."""
+    cap = fl.shape[1]
+    n_events[0] = 0
+    for loop in range(n_loops):
+        stop = False
+        now = loop0 + loop
+        # --- timers, production, research, construction
+        for i in range(cap):
+            if it[ALIVE, i] != 1:
+                continue
+            if fl[COOLDOWN, i] > 0.0:
+                fl[COOLDOWN, i] -= 1.0
+            t = it[TYPE, i]
+            if ti[T_IS_STRUCTURE, t] == 1 and it[BUILT, i] == 1:
+                slots = 1
+                a = it[ADDON, i]
+                if a >= 0 and it[ALIVE, a] == 1 and it[BUILT, a] == 1 and ti[T_KIND, it[TYPE, a]] == K_REACTOR:
+                    slots = 2
+                for s in range(slots):
+                    q = it[QUEUE0 + s, i]
+                    if q >= 0:
+                        fl[PROD0 + s, i] += 1.0
+                        if fl[PROD0 + s, i] >= tf[T_BUILD_TIME, q]:
+                            _push_event(events, n_events, EV_TRAIN_DONE, i, s, q)
+                            stop = True
+                if it[RESEARCH, i] >= 0:
+                    fl[RESEARCHT, i] += 1.0
+                    if fl[RESEARCHT, i] >= research_left[i]:
+                        _push_event(events, n_events, EV_RESEARCH_DONE, i, 0, 0)
+                        stop = True
+            if it[ORDER, i] == CONSTRUCT:
+                b = it[TARGET, i]
+                if b < 0 or it[ALIVE, b] != 1:
+                    if _finish_order(it, events, n_events, i):
+                        stop = True
+                    continue
+                tb = it[TYPE, b]
+                bt = tf[T_BUILD_TIME, tb]
+                fl[PROGRESS, b] += 1.0
+                fl[HP, b] = min(tf[T_HP, tb], fl[HP, b] + tf[T_HP, tb] * 0.9 / bt)
+                if fl[PROGRESS, b] >= bt:
+                    _push_event(events, n_events, EV_STRUCT_DONE, b, i, 0)
+                    stop = True
+        # --- orders: harvesting, building, combat, movement
+        for i in range(cap):
+            if it[ALIVE, i] != 1:
+                continue
+            t = it[TYPE, i]
+            order = it[ORDER, i]
+            speed = tf[T_SPEED, t]
+            if order == IDLE or order == CONSTRUCT:
+                # Idle armed units (not workers) engage enemies that come into sight, as in SC2,
+                # by attack-moving to where they stand (they walk back afterwards).
+                if order == IDLE and tf[W_DAMAGE, t] > 0.0 and ti[T_KIND, t] != K_WORKER and speed > 0.0 \
+                        and (now + i) % ACQUIRE_PERIOD == 0:
+                    j = _acquire(i, fl, it, tf, ti, cap, max(tf[W_RANGE, t], tf[T_SIGHT, t]))
+                    if j >= 0:
+                        it[ORDER, i] = ATTACK_MOVE
+                        it[ABILITY, i] = 23
+                        it[ENGAGED, i] = j
+                        fl[TX, i] = fl[X, i]
+                        fl[TY, i] = fl[Y, i]
+                continue
+            if order == MOVE:
+                if _step_toward(i, fl, pathable, speed, fl[TX, i], fl[TY, i], 0.05, fields, cell_field, field_cell,
+                                fnext):
+                    if _finish_order(it, events, n_events, i):
+                        stop = True
+                continue
+            if order == ATTACK_MOVE or order == ATTACK_UNIT or order == HOLD:
+                if tf[W_DAMAGE, t] <= 0.0:
+                    if order == HOLD:
+                        continue
+                    gx = fl[TX, i]
+                    gy = fl[TY, i]
+                    if order == ATTACK_UNIT and it[TARGET, i] >= 0:
+                        gx = fl[X, it[TARGET, i]]
+                        gy = fl[Y, it[TARGET, i]]
+                    if _step_toward(i, fl, pathable, speed, gx, gy, 0.5, fields, cell_field, field_cell, fnext):
+                        if _finish_order(it, events, n_events, i):
+                            stop = True
+                    continue
+                rng = tf[W_RANGE, t]
+                if order == ATTACK_UNIT:
+                    j = it[TARGET, i]
+                    if j < 0 or not _can_target(it, ti, tf, i, j):
+                        if _finish_order(it, events, n_events, i):
+                            stop = True
+                        continue
+                else:
+                    j = it[ENGAGED, i]
+                    valid = j >= 0 and _can_target(it, ti, tf, i, j)
+                    if not valid or (now + i) % ACQUIRE_PERIOD == 0:
+                        radius = rng if order == HOLD else max(rng, tf[T_SIGHT, t])
+                        j2 = _acquire(i, fl, it, tf, ti, cap, radius)
+                        if j2 >= 0 or not valid:
+                            j = j2
+                    it[ENGAGED, i] = j
+                if j >= 0:
+                    d = _gap(fl, tf, it, i, j)
+                    if d <= rng:
+                        fl[FACING, i] = np.arctan2(fl[Y, j] - fl[Y, i], fl[X, j] - fl[X, i])
+                        if fl[COOLDOWN, i] <= 0.0:
+                            _fire(fl, it, tf, ti, pl, events, n_events, i, j, cap)
+                    elif order != HOLD:
+                        _step_toward(i, fl, pathable, speed, fl[X, j], fl[Y, j], 0.0, fields, cell_field, field_cell,
+                                     fnext)
+                    continue
+                if order == ATTACK_MOVE:
+                    if _step_toward(i, fl, pathable, speed, fl[TX, i], fl[TY, i], 0.05, fields, cell_field,
+                                    field_cell, fnext):
+                        if _finish_order(it, events, n_events, i):
+                            stop = True
+                continue
+            if order == GATHER:
+                r = it[TARGET, i]
+                if r < 0 or it[ALIVE, r] != 1:
+                    h = it[HOME, i]
+                    r = _free_mineral_near(fl, it, ti, cap, h, i) if h >= 0 else -1
+                    if r < 0:
+                        _finish_order(it, events, n_events, i)
+                        continue
+                    it[TARGET, i] = r
+                if fl[WORKT, i] > 0.0:
+                    fl[WORKT, i] -= 1.0  # dropping off cargo
+                    continue
+                if it[CARRY, i] > 0:
+                    it[ORDER, i] = RETURN
+                    it[TARGET, i] = _nearest_townhall(fl, it, ti, cap, i)
+                    continue
+                if _move_to_unit(i, r, fl, it, tf, pathable, ARRIVE_SLACK, fields, cell_field, field_cell, fnext):
+                    if it[ENGAGED, r] < 0 or it[ENGAGED, r] == i:
+                        it[ENGAGED, r] = i
+                        it[ORDER, i] = MINING
+                        it[HOME, i] = r
+                        fl[WORKT, i] = GAS_LOOPS if ti[T_KIND, it[TYPE, r]] == K_REFINERY else MINE_LOOPS
+                    elif ti[T_KIND, it[TYPE, r]] == K_MINERAL:
+                        r2 = _free_mineral_near(fl, it, ti, cap, r, i)
+                        if r2 >= 0:
+                            it[TARGET, i] = r2
+                continue
+            if order == MINING:
+                r = it[TARGET, i]
+                if r < 0 or it[ALIVE, r] != 1:
+                    it[ORDER, i] = GATHER
+                    continue
+                fl[WORKT, i] -= 1.0
+                if fl[WORKT, i] <= 0.0:
+                    gas = ti[T_KIND, it[TYPE, r]] == K_REFINERY
+                    amount = min(GAS_PER_TRIP if gas else MINERALS_PER_TRIP, int(fl[CONTENTS, r]))
+                    fl[CONTENTS, r] -= amount
+                    it[CARRY, i] = amount
+                    it[CARRY_KIND, i] = CARRY_GAS if gas else CARRY_MINERALS
+                    it[ENGAGED, r] = -1
+                    if fl[CONTENTS, r] <= 0.0:
+                        _push_event(events, n_events, EV_DEPLETED, r, 0, 0)
+                    it[ORDER, i] = RETURN
+                    it[TARGET, i] = _nearest_townhall(fl, it, ti, cap, i)
+                continue
+            if order == RETURN:
+                th = it[TARGET, i]
+                if th < 0 or it[ALIVE, th] != 1:
+                    th = _nearest_townhall(fl, it, ti, cap, i)
+                    it[TARGET, i] = th
+                    if th < 0:
+                        _finish_order(it, events, n_events, i)
+                        continue
+                if _move_to_unit(i, th, fl, it, tf, pathable, ARRIVE_SLACK, fields, cell_field, field_cell, fnext):
+                    owner = it[OWNER, i]
+                    if it[CARRY_KIND, i] == CARRY_GAS:
+                        pl[P_VESPENE, owner] += it[CARRY, i]
+                        pl[P_MINED_GAS, owner] += it[CARRY, i]
+                    else:
+                        pl[P_MINERALS, owner] += it[CARRY, i]
+                        pl[P_MINED_MINERALS, owner] += it[CARRY, i]
+                    it[CARRY, i] = 0
+                    fl[WORKT, i] = DEPOSIT_LOOPS
+                    h = it[HOME, i]
+                    if h >= 0 and it[ALIVE, h] == 1:
+                        it[ORDER, i] = GATHER
+                        it[TARGET, i] = h
+                    elif _finish_order(it, events, n_events, i):
+                        stop = True
+                continue
+            if order == BUILD_MOVE:
+                bt = it[BTYPE, i]
+                reach = tf[T_RADIUS, bt] + tf[T_RADIUS, t] + 0.5
+                if _step_toward(i, fl, pathable, speed, fl[TX, i], fl[TY, i], reach, fields, cell_field, field_cell,
+                                fnext):
+                    _push_event(events, n_events, EV_BUILD_ARRIVE, i, bt, 0)
+                    stop = True
+                continue
+        # --- collisions: moving ground units push apart (harvesting workers pass through, as in SC2)
+        for i in range(cap):
+            if it[ALIVE, i] != 1:
+                continue
+            ti_ = it[TYPE, i]
+            if ti[T_IS_STRUCTURE, ti_] == 1 or tf[T_SPEED, ti_] <= 0.0:
+                continue
+            oi = it[ORDER, i]
+            if oi == GATHER or oi == MINING or oi == RETURN or oi == CONSTRUCT:
+                continue
+            ri = tf[T_RADIUS, ti_]
+            for j in range(i + 1, cap):
+                if it[ALIVE, j] != 1:
+                    continue
+                tj = it[TYPE, j]
+                if ti[T_IS_STRUCTURE, tj] == 1 or tf[T_SPEED, tj] <= 0.0:
+                    continue
+                oj = it[ORDER, j]
+                if oj == GATHER or oj == MINING or oj == RETURN or oj == CONSTRUCT:
+                    continue
+                dx = fl[X, j] - fl[X, i]
+                dy = fl[Y, j] - fl[Y, i]
+                rs = ri + tf[T_RADIUS, tj]
+                d2 = dx * dx + dy * dy
+                if d2 >= rs * rs:
+                    continue
+                d = np.sqrt(d2)
+                if d < 1e-6:
+                    ang = (i * 2.399963) % 6.283185  # deterministic split direction for stacked units
+                    dx = np.cos(ang)
+                    dy = np.sin(ang)
+                    d = 1.0
+                    push = rs * 0.5
+                else:
+                    push = (rs - d) * 0.5
+                # A unit holding position (or firing) gives way less: the mover takes the push.
+                wi = 0.5
+                if oi == HOLD or oi == IDLE:
+                    wi = 0.25 if (oj != HOLD and oj != IDLE) else 0.5
+                elif oj == HOLD or oj == IDLE:
+                    wi = 0.75
+                pxi = fl[X, i] - dx / d * push * 2.0 * wi
+                pyi = fl[Y, i] - dy / d * push * 2.0 * wi
+                pxj = fl[X, j] + dx / d * push * 2.0 * (1.0 - wi)
+                pyj = fl[Y, j] + dy / d * push * 2.0 * (1.0 - wi)
+                if not _blocked(pathable, pxi, pyi):
+                    fl[X, i] = pxi
+                    fl[Y, i] = pyi
+                if not _blocked(pathable, pxj, pyj):
+                    fl[X, j] = pxj
+                    fl[Y, j] = pyj
+        if stop or n_events[0] >= events.shape[0] - 8:
+            return loop + 1
+    return n_loops
+
+
+@njit(cache=True)
+def _fire(fl, it, tf, ti, pl, events, n_events, i, j, cap):
+    ta = it[TYPE, i]
+    dmg = _damage(fl, it, tf, ti, pl, i, j)
+    it[ENGAGED, i] = j
+    splash = tf[W_SPLASH, ta]
+    if splash > 0.0:
+        cx = fl[X, j]
+        cy = fl[Y, j]
+        for k in range(cap):
+            if _can_target(it, ti, tf, i, k):
+                dx = fl[X, k] - cx
+                dy = fl[Y, k] - cy
+                if np.sqrt(dx * dx + dy * dy) - tf[T_RADIUS, it[TYPE, k]] <= splash:
+                    _apply_damage(fl, it, tf, pl, events, n_events, i, k, _damage(fl, it, tf, ti, pl, i, k))
+    else:
+        _apply_damage(fl, it, tf, pl, events, n_events, i, j, dmg)
+    # Keep the fractional remainder so the average rate matches the real cooldown exactly.
+    fl[COOLDOWN, i] += tf[W_COOLDOWN, ta]
+    if ti[W_SUICIDE, ta] == 1 and it[ALIVE, i] == 1:
+        fl[HP, i] = 0.0
+        it[ALIVE, i] = 2
+        _push_event(events, n_events, EV_DEATH, i, i, 0)
+
+
+@njit(cache=True)
+def visibility(fl, it, tf, owner, vis, h, w):
+    """Stamp sight circles of owner's units: vis (uint8) cells seen now become 2, seen before 1."""
+    for y in range(h):
+        for x in range(w):
+            if vis[y, x] == 2:
+                vis[y, x] = 1
+    cap = fl.shape[1]
+    for i in range(cap):
+        if it[ALIVE, i] != 1 or it[OWNER, i] != owner:
+            continue
+        r = tf[T_SIGHT, it[TYPE, i]]
+        if r <= 0.0:
+            continue
+        cx = fl[X, i]
+        cy = fl[Y, i]
+        x0 = max(int(cx - r), 0)
+        x1 = min(int(cx + r) + 1, w - 1)
+        y0 = max(int(cy - r), 0)
+        y1 = min(int(cy + r) + 1, h - 1)
+        r2 = r * r
+        for y in range(y0, y1 + 1):
+            dy = y + 0.5 - cy
+            for x in range(x0, x1 + 1):
+                dx = x + 0.5 - cx
+                if dx * dx + dy * dy <= r2:
+                    vis[y, x] = 2
