@@ -1,8 +1,11 @@
 """V-trace as one fused CPU pass compiled with numba (optional dependency).
 
-Same equations as `agent.rl.vtrace` (see there); one sweep backwards over the unroll, the
-batch as the inner, contiguous loop so the compiler vectorises it. Compiled on first use
-per dtype and cached on disk; releases the GIL so the learner's gRPC threads keep running.
+Same equations as `agent.rl.vtrace` (see there). One sweep backwards over the unroll with
+the batch as the inner, contiguous loop, written with plain selects instead of min() so
+that LLVM vectorises it; exp() runs before, in torch (vectorised there, scalar in numba).
+Only FMA contraction is allowed (no fast-math "no-inf": an unclipped threshold is +inf).
+Compiled on first use per dtype and cached on disk; releases the GIL so the learner's gRPC
+threads keep running.
 """
 
 from __future__ import annotations
@@ -33,23 +36,27 @@ def available() -> bool:
 def _compile():
     import numba
 
-    @numba.njit(cache=True, nogil=True)
-    def kernel(log_rhos, discounts, rewards, values, bootstrap, clip_rho, clip_pg_rho, lambda_, vs, pg_advantages):
+    @numba.njit(cache=True, nogil=True, fastmath={"contract"})
+    def kernel(rhos, discounts, rewards, values, bootstrap, clip_rho, clip_pg_rho, lambda_, vs, pg_advantages):
         num_steps, width = values.shape
+        one = rhos.dtype.type(1.0)
         vs_minus_v = np.zeros(width, dtype=values.dtype)  # v_{s+1} - V(x_{s+1}); 0 at s + 1 = T
         for back in range(num_steps):
             s = num_steps - 1 - back
+            rho_s, discount_s, r_s, v_s = rhos[s], discounts[s], rewards[s], values[s]
+            v_next = bootstrap if s == num_steps - 1 else values[s + 1]
+            vs_out, pg_out = vs[s], pg_advantages[s]
             for i in range(width):
-                v_t = bootstrap[i] if s == num_steps - 1 else values[s + 1, i]
-                vs_t = v_t + vs_minus_v[i]
-                rho = math.exp(log_rhos[s, i])
-                clipped_rho = min(rho, clip_rho)
-                c = lambda_ * min(rho, 1.0)
-                discount = discounts[s, i]
-                delta = clipped_rho * (rewards[s, i] + discount * v_t - values[s, i])
-                vs_minus_v[i] = delta + discount * c * vs_minus_v[i]
-                vs[s, i] = values[s, i] + vs_minus_v[i]
-                pg_advantages[s, i] = min(rho, clip_pg_rho) * (rewards[s, i] + discount * vs_t - values[s, i])
+                rho = rho_s[i]
+                clipped_rho = rho if rho < clip_rho else clip_rho
+                c = lambda_ * (rho if rho < one else one)
+                pg_rho = rho if rho < clip_pg_rho else clip_pg_rho
+                vs_next = v_next[i] + vs_minus_v[i]
+                delta = clipped_rho * (r_s[i] + discount_s[i] * v_next[i] - v_s[i])
+                acc = delta + discount_s[i] * c * vs_minus_v[i]
+                vs_minus_v[i] = acc
+                vs_out[i] = v_s[i] + acc
+                pg_out[i] = pg_rho * (r_s[i] + discount_s[i] * vs_next - v_s[i])
 
     return kernel
 
@@ -66,6 +73,7 @@ def vtrace(log_rhos, discounts, rewards, values, bootstrap_value, clip_rho, clip
     """CPU float32/float64 tensors [T, B, ...] (checked by the caller) -> (vs, pg_advantages)."""
     shape = values.shape
     num_steps = shape[0]
+    scalar = np.float32 if values.dtype == torch.float32 else np.float64
 
     def flat(tensor: torch.Tensor) -> np.ndarray:
         return tensor.reshape(num_steps, -1).contiguous().numpy()
@@ -73,11 +81,11 @@ def vtrace(log_rhos, discounts, rewards, values, bootstrap_value, clip_rho, clip
     vs = torch.empty(shape, dtype=values.dtype)
     pg_advantages = torch.empty(shape, dtype=values.dtype)
     _get_kernel()(
-        flat(log_rhos), flat(discounts), flat(rewards), flat(values),
+        flat(torch.exp(log_rhos)), flat(discounts), flat(rewards), flat(values),
         bootstrap_value.reshape(-1).contiguous().numpy(),
-        math.inf if clip_rho is None else clip_rho,
-        math.inf if clip_pg_rho is None else clip_pg_rho,
-        lambda_,
+        scalar(math.inf if clip_rho is None else clip_rho),
+        scalar(math.inf if clip_pg_rho is None else clip_pg_rho),
+        scalar(lambda_),
         vs.view(num_steps, -1).numpy(), pg_advantages.view(num_steps, -1).numpy(),
     )
     return vs, pg_advantages

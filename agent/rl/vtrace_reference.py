@@ -2,6 +2,8 @@
 
 - `vtrace_naive`: one Python float at a time, every sum written out (no recursion trick):
   v_s = V(x_s) + sum_{t>=s} (prod_{i<t} gamma_i) (prod_{i<t} c_i) delta_t, IMPALA eq. (1).
+- `vtrace_per_element_loop`: the recursion (Remark 1) one Python float at a time; the
+  "naive loop" of the benchmark.
 - `vtrace_reverse_scan`: the per-step reverse loop of the public IMPALA code bases
   (deepmind/scalable_agent, facebookresearch/torchbeast), one tensor op per time step.
 Neither is meant for training.
@@ -47,6 +49,26 @@ def vtrace_naive(log_rhos, discounts, rewards, values, bootstrap_value, clip_rho
         for s in range(num_steps):
             vs_next = boot[b] if s == num_steps - 1 else vs[s + 1][b]
             pg[s][b] = _clip(rho[s], clip_pg_rho_threshold) * (r[s][b] + g[s][b] * vs_next - v[s][b])
+    return VTraceReturns(torch.tensor(vs, dtype=torch.float64), torch.tensor(pg, dtype=torch.float64))
+
+
+def vtrace_per_element_loop(log_rhos, discounts, rewards, values, bootstrap_value, clip_rho_threshold=1.0,
+                            clip_pg_rho_threshold=1.0, lambda_=1.0) -> VTraceReturns:
+    """v_s - V(x_s) = delta_s + gamma_s c_s (v_{s+1} - V(x_{s+1})), element by element, in float64."""
+    lr, g, r, v = (x.detach().double().tolist() for x in (log_rhos, discounts, rewards, values))
+    boot = bootstrap_value.detach().double().tolist()
+    num_steps, batch = len(v), len(v[0])
+    vs = [[0.0] * batch for _ in range(num_steps)]
+    pg = [[0.0] * batch for _ in range(num_steps)]
+    for b in range(batch):
+        acc, vs_next = 0.0, boot[b]
+        for s in range(num_steps - 1, -1, -1):
+            v_next = boot[b] if s == num_steps - 1 else v[s + 1][b]
+            rho = math.exp(lr[s][b])
+            delta = _clip(rho, clip_rho_threshold) * (r[s][b] + g[s][b] * v_next - v[s][b])
+            acc = delta + g[s][b] * lambda_ * min(1.0, rho) * acc
+            pg[s][b] = _clip(rho, clip_pg_rho_threshold) * (r[s][b] + g[s][b] * vs_next - v[s][b])
+            vs[s][b] = vs_next = v[s][b] + acc
     return VTraceReturns(torch.tensor(vs, dtype=torch.float64), torch.tensor(pg, dtype=torch.float64))
 
 

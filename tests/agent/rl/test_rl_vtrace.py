@@ -11,7 +11,7 @@ from agent.rl.vtrace import (
     vtrace_from_log_probs,
     vtrace_from_logits,
 )
-from agent.rl.vtrace_reference import vtrace_naive, vtrace_reverse_scan
+from agent.rl.vtrace_reference import vtrace_naive, vtrace_per_element_loop, vtrace_reverse_scan
 
 IMPLS = ["torch", pytest.param("numba", marks=pytest.mark.skipif(not vtrace_numba.available(),
                                                                    reason="numba not installed"))]
@@ -52,10 +52,11 @@ def test_float32_and_long_unroll_agree_with_reverse_scan(impl):
     torch.testing.assert_close(got.pg_advantages.double(), expected.pg_advantages, rtol=1e-4, atol=1e-4)
 
 
-def test_reverse_scan_reference_matches_naive():
+@pytest.mark.parametrize("reference", [vtrace_reverse_scan, vtrace_per_element_loop])
+def test_benchmark_references_match_naive(reference):
     inputs = random_unroll(seed=5)
     expected = vtrace_naive(*inputs, 1.5, 0.9, 0.8)
-    got = vtrace_reverse_scan(*inputs, 1.5, 0.9, 0.8)
+    got = reference(*inputs, 1.5, 0.9, 0.8)
     torch.testing.assert_close(got.vs, expected.vs)
     torch.testing.assert_close(got.pg_advantages, expected.pg_advantages)
 
