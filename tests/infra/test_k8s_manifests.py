@@ -181,7 +181,7 @@ def test_one_learner_per_learning_player_of_the_preset(rendered):
         assert args[0] == "learner"
         players[flag(args, "--player")] = learner
         assert learner["spec"]["replicas"] == 1, "two learners must never write one player's checkpoints"
-        assert flag(args, "--run-dir").startswith("/runs/")
+        assert flag(args, "--run-dir") == f"/runs/learners/{flag(args, '--player')}"
     assert set(players) == expected, f"{overlay}: learners {sorted(players)} != preset's {sorted(expected)}"
 
 
@@ -306,6 +306,8 @@ def test_league_keeps_its_store_on_a_persistent_volume(rendered):
     (claim,) = league["spec"]["volumeClaimTemplates"]
     args = container(league)["args"]
     assert args[:2] == ["league", "serve"]
-    store = flag(args, "--store")
     mounts = {m["mountPath"]: m["name"] for m in container(league)["volumeMounts"]}
-    assert mounts[store] == claim["metadata"]["name"]
+    for option in ("--store", "--snapshot-dir"):
+        path = flag(args, option)
+        (volume,) = [name for mount, name in mounts.items() if path.startswith(mount + "/")]
+        assert volume == claim["metadata"]["name"], f"{option} {path} is not on the league's volume"
