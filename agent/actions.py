@@ -251,21 +251,21 @@ def to_commands(action: Mapping[str, object], obs: Observation, game_info: GameI
     kind = table[type_index]
     if not kind.needs_units:
         return []
-    units = obs.units[spec.entity_rows(obs)]
+    entity_tags = obs.units["tag"][spec.entity_rows(obs)]
     end = spec.max_entities
     selected = np.asarray(action["selected_units"]).reshape(-1).astype(np.int64)
     chosen = selected[: np.argmax(selected == end)] if (selected == end).any() else selected
     if len(chosen) == 0:
         raise ActionError(f"{kind.name}: selected_units is empty")
-    if (chosen < 0).any() or (chosen >= len(units)).any():
-        raise ActionError(f"{kind.name}: selected entity index out of range 0..{len(units) - 1}: {chosen.tolist()}")
-    tags = tuple(int(t) for t in units["tag"][chosen])
+    if (chosen < 0).any() or (chosen >= len(entity_tags)).any():
+        raise ActionError(f"{kind.name}: selected entity index out of range 0..{len(entity_tags) - 1}: {chosen.tolist()}")
+    tags = tuple(int(t) for t in entity_tags[chosen])
     queued = bool(_scalar(action, "queued")) if kind.queueable else False
     if kind.target is Target.UNIT:
         target = _scalar(action, "target_unit")
-        if not 0 <= target < len(units):
-            raise ActionError(f"{kind.name}: target_unit {target} out of range 0..{len(units) - 1}")
-        return [RawCommand(kind.ability_id, tags, target_unit_tag=int(units["tag"][target]), queued=queued)]
+        if not 0 <= target < len(entity_tags):
+            raise ActionError(f"{kind.name}: target_unit {target} out of range 0..{len(entity_tags) - 1}")
+        return [RawCommand(kind.ability_id, tags, target_unit_tag=int(entity_tags[target]), queued=queued)]
     if kind.target is Target.POINT:
         cell = _scalar(action, "target_location")
         if not 0 <= cell < spec.spatial_size**2:

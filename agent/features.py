@@ -180,18 +180,21 @@ class FeatureSpec:
     def encode(self, obs: Observation, game_info: GameInfo, last_action: Optional[Mapping[str, object]] = None) -> dict[str, np.ndarray]:
         """One observation -> a dict matching `shapes()`. `last_action`: the previous step's heads."""
         n = self.max_entities
-        units = obs.units[self.entity_rows(obs)]
-        count = len(units)
+        # Per-unit features are computed on the whole table (field views, no copies) and
+        # the kept rows taken once at the end: cheaper than copying rows of the table.
+        units = obs.units
+        rows = self.entity_rows(obs)
+        count = len(rows)
         type_index = np.zeros(n, dtype=np.int64)
-        type_index[:count] = self.vocabulary.unit_types.index(units["unit_type"])
+        type_index[:count] = self.vocabulary.unit_types.index(units["unit_type"][rows])
         alliance = np.zeros(n, dtype=np.int64)
-        alliance[:count] = np.clip(units["alliance"], 0, 4)
+        alliance[:count] = np.clip(units["alliance"][rows], 0, 4)
         order = np.zeros(n, dtype=np.int64)
-        order[:count] = self._order_index(units["order_ability_id"][:, 0])
+        order[:count] = self._order_index(units["order_ability_id"][rows, 0])
         scalars = np.zeros((n, ENTITY_SCALARS), dtype=np.float32)
-        scalars[:count] = _entity_scalars(units, game_info)
+        scalars[:count] = _entity_scalars(units, game_info)[rows]
         cell = np.zeros(n, dtype=np.int64)
-        cell[:count] = self.point_to_cell(units["x"], units["y"], game_info)
+        cell[:count] = self.point_to_cell(units["x"][rows], units["y"][rows], game_info)
         mask = np.zeros(n, dtype=bool)
         mask[:count] = True
         features = {
@@ -280,8 +283,8 @@ def _ratio(value: np.ndarray, maximum: np.ndarray) -> np.ndarray:
 def _entity_scalars(units: np.ndarray, game_info: GameInfo) -> np.ndarray:
     """Per-unit float features, each roughly in [0, 1] (ENTITY_SCALARS columns)."""
     (x0, y0), (x1, y1) = game_info.playable_min, game_info.playable_max
-    cloak = np.clip(units["cloak"].astype(np.int64), 0, 4)
-    display = np.clip(units["display_type"].astype(np.int64), 1, 3)
+    cloak = units["cloak"]
+    display = units["display_type"]
     has_order = units["order_ability_id"][:, 0] != 0
     columns = [
         (units["x"] - x0) / max(x1 - x0, 1),
@@ -319,7 +322,10 @@ def _entity_scalars(units: np.ndarray, game_info: GameInfo) -> np.ndarray:
         units["buff_ids"][:, 0] != 0,
     ]
     columns += [cloak == k for k in range(5)] + [display == k for k in (1, 2, 3)]
-    return np.stack(columns, axis=1).astype(np.float32)
+    out = np.empty((len(units), len(columns)), dtype=np.float32)
+    for i, column in enumerate(columns):
+        out[:, i] = column
+    return out
 
 
 _RACES = 5
