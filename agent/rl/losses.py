@@ -34,7 +34,7 @@ class LossOutput(NamedTuple):
     metrics: dict[str, float]  # loss terms, rho, advantage and per-head entropy statistics
 
 
-def _as_heads(name: str, value: Heads | torch.Tensor) -> Heads:
+def _as_heads(value: Heads | torch.Tensor) -> Heads:
     # A plain [T, B] tensor is a one-head action.
     return {"action": value} if isinstance(value, torch.Tensor) else value
 
@@ -71,9 +71,8 @@ def teacher_kl(teacher_logits: Heads, target_logits: Heads, used: Heads,
             raise RLInputError(f"teacher_logits: head {head!r} has no target_logits to compare with")
         if head not in used:
             raise RLInputError(f"teacher_logits: head {head!r} is not one of the action's heads {sorted(used)}")
-        student = target_logits[head]
-        shape = (*used[head].shape, student.shape[-1]) if student.dim() >= 1 else None
-        check_tensor(f"target_logits[{head!r}]", student, shape)
+        student = check_tensor(f"target_logits[{head!r}]", target_logits[head])
+        check_tensor(f"target_logits[{head!r}]", student, (*used[head].shape, student.shape[-1] if student.dim() else 0))
         check_tensor(f"teacher_logits[{head!r}]", teacher, tuple(student.shape), like=student)
         kl = categorical_kl(teacher.detach(), student, None if legal is None else legal.get(head))
         out[head] = torch.where(used[head], kl, torch.zeros_like(kl))
@@ -93,11 +92,10 @@ def _check_inputs(target_logp, behaviour_logp, used, entropies, values, bootstra
                                   ("entropies", entropies, True), ("used", used, False)):
         check_heads(name, group, heads)
         for head, tensor in group.items():
-            check_tensor(f"{name}[{head!r}]", tensor, shape, floating=floating)
-            if tensor.device != values.device:
-                raise RLInputError(f"{name}[{head!r}]: expected device {values.device}, got {tensor.device}")
-            if not floating and tensor.dtype != torch.bool:
-                raise RLInputError(f"{name}[{head!r}]: expected dtype torch.bool, got {tensor.dtype}")
+            check_tensor(f"{name}[{head!r}]", tensor, shape, like=values if floating else None, floating=floating)
+            if not floating and (tensor.dtype != torch.bool or tensor.device != values.device):
+                raise RLInputError(f"{name}[{head!r}]: expected a torch.bool tensor on {values.device}, "
+                                   f"got {tensor.dtype} on {tensor.device}")
     return heads
 
 
@@ -124,9 +122,9 @@ def compute_loss(
     target_logits: {head: [T, B, A_h]} for the KL term, legal: {head: [T, B, A_h] bool}.
     """
     config.validate()
-    target_logp = _as_heads("target_logp", target_logp)
-    behaviour_logp = _as_heads("behaviour_logp", behaviour_logp)
-    entropies = _as_heads("entropies", entropies)
+    target_logp = _as_heads(target_logp)
+    behaviour_logp = _as_heads(behaviour_logp)
+    entropies = _as_heads(entropies)
     if used is None:
         used = {h: torch.ones(values.shape, dtype=torch.bool, device=values.device) for h in target_logp}
     heads = _check_inputs(target_logp, behaviour_logp, used, entropies, values, bootstrap_value, rewards, discounts)
@@ -190,7 +188,8 @@ def _metrics(total, terms, stats, log_rhos, returns, values, entropies, used, co
         })
         for head, entropy in entropies.items():
             mask = used[head]
-            named[f"entropy/{head}"] = (entropy.detach() * mask).sum() / mask.sum().clamp(min=1)
+            masked = torch.where(mask, entropy.detach(), torch.zeros_like(entropy))
+            named[f"entropy/{head}"] = masked.sum() / mask.sum().clamp(min=1)
             named[f"used_fraction/{head}"] = mask.to(values.dtype).mean()
         # One device-to-host copy for all of them.
         numbers = torch.stack([v.detach().to(torch.float64).reshape(()) for v in named.values()]).tolist()

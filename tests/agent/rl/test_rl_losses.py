@@ -76,6 +76,7 @@ def test_unused_heads_contribute_nothing():
             poisoned[group][h] = junk.requires_grad_(tensor.requires_grad)
     out = compute_loss(**poisoned, config=config)
     torch.testing.assert_close(out.total, base.total)
+    assert out.metrics == pytest.approx(base.metrics)
     out.total.backward()
     for h in ("target_unit", "location"):
         grad = poisoned["target_logp"][h].grad
@@ -236,10 +237,12 @@ def test_float32_batch_runs():
 
 @pytest.mark.parametrize("mutate,message", [
     (lambda b: b["behaviour_logp"].pop("location"), "behaviour_logp: heads differ"),
-    (lambda b: b["used"].__setitem__("location", b["used"]["location"].float()), "expected dtype torch.bool"),
+    (lambda b: b["used"].__setitem__("location", b["used"]["location"].float()), "expected a torch.bool tensor"),
     (lambda b: b["entropies"].__setitem__("location", b["entropies"]["location"][:-1]), r"entropies\['location'\]"),
     (lambda b: b.__setitem__("bootstrap_value", b["bootstrap_value"][:-1]), "bootstrap_value: expected shape"),
     (lambda b: b.__setitem__("rewards", b["rewards"].float()), "rewards: expected dtype"),
+    (lambda b: b["behaviour_logp"].__setitem__("location", b["behaviour_logp"]["location"].float()),
+     r"behaviour_logp\['location'\]: expected dtype torch.float64"),
     (lambda b: b.__setitem__("target_logp", {}), "target_logp: expected a non-empty dict"),
 ])
 def test_bad_inputs_get_clear_errors(mutate, message):
