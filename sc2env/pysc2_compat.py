@@ -27,6 +27,7 @@ import ast
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
 import sys
 from types import ModuleType
 from typing import Callable, MutableSequence, Optional, Sequence
@@ -166,6 +167,8 @@ def _mark_absl_flags_parsed() -> None:
 
 def install() -> None:
     """Apply the fix to this process (idempotent)."""
+    # pysc2 imports pygame (human renderer) which prints a banner into every library user's output.
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     if not any(isinstance(finder, Pysc2CompatFinder) for finder in sys.meta_path):
         sys.meta_path.insert(0, Pysc2CompatFinder())
     _mark_absl_flags_parsed()
