@@ -108,6 +108,9 @@ class Learner:
         resume: bool = False,
         log: Callable[[str], None] = print,
     ):
+        if config.batch_size > config.queue_capacity:
+            raise LearnerError(f"learner.batch_size {config.batch_size} is over learner.queue_capacity "
+                               f"{config.queue_capacity}: a batch must fit in the bounded queue")
         self.player_id = player_id
         self.config = config
         self.rl_config = rl_config
