@@ -33,32 +33,37 @@ def available() -> bool:
     return _available
 
 
+def _vtrace_kernel(rhos, discounts, rewards, values, bootstrap, clip_rho, clip_pg_rho, lambda_, vs, pg_advantages):
+    """Plain Python here; numba compiles it (see _compile). Writes vs and pg_advantages in place."""
+    num_steps, width = values.shape
+    one = rhos.dtype.type(1.0)
+    vs_minus_v = np.zeros(width, dtype=values.dtype)  # v_{s+1} - V(x_{s+1}); 0 at s + 1 = T
+    for back in range(num_steps):
+        s = num_steps - 1 - back
+        rho_s, discount_s, r_s, v_s = rhos[s], discounts[s], rewards[s], values[s]
+        v_next = bootstrap if s == num_steps - 1 else values[s + 1]
+        vs_out, pg_out = vs[s], pg_advantages[s]
+        for i in range(width):
+            rho = rho_s[i]
+            clipped_rho = rho if rho < clip_rho else clip_rho
+            c = lambda_ * (rho if rho < one else one)
+            pg_rho = rho if rho < clip_pg_rho else clip_pg_rho
+            vs_next = v_next[i] + vs_minus_v[i]
+            delta = clipped_rho * (r_s[i] + discount_s[i] * v_next[i] - v_s[i])
+            acc = delta + discount_s[i] * c * vs_minus_v[i]
+            vs_minus_v[i] = acc
+            vs_out[i] = v_s[i] + acc
+            pg_out[i] = pg_rho * (r_s[i] + discount_s[i] * vs_next - v_s[i])
+
+
 def _compile():
     import numba
 
-    @numba.njit(cache=True, nogil=True, fastmath={"contract"})
-    def kernel(rhos, discounts, rewards, values, bootstrap, clip_rho, clip_pg_rho, lambda_, vs, pg_advantages):
-        num_steps, width = values.shape
-        one = rhos.dtype.type(1.0)
-        vs_minus_v = np.zeros(width, dtype=values.dtype)  # v_{s+1} - V(x_{s+1}); 0 at s + 1 = T
-        for back in range(num_steps):
-            s = num_steps - 1 - back
-            rho_s, discount_s, r_s, v_s = rhos[s], discounts[s], rewards[s], values[s]
-            v_next = bootstrap if s == num_steps - 1 else values[s + 1]
-            vs_out, pg_out = vs[s], pg_advantages[s]
-            for i in range(width):
-                rho = rho_s[i]
-                clipped_rho = rho if rho < clip_rho else clip_rho
-                c = lambda_ * (rho if rho < one else one)
-                pg_rho = rho if rho < clip_pg_rho else clip_pg_rho
-                vs_next = v_next[i] + vs_minus_v[i]
-                delta = clipped_rho * (r_s[i] + discount_s[i] * v_next[i] - v_s[i])
-                acc = delta + discount_s[i] * c * vs_minus_v[i]
-                vs_minus_v[i] = acc
-                vs_out[i] = v_s[i] + acc
-                pg_out[i] = pg_rho * (r_s[i] + discount_s[i] * vs_next - v_s[i])
-
-    return kernel
+    options = dict(nogil=True, fastmath={"contract"})
+    try:
+        return numba.njit(cache=True, **options)(_vtrace_kernel)
+    except RuntimeError:  # numba finds no writable cache directory: compile in memory only
+        return numba.njit(cache=False, **options)(_vtrace_kernel)
 
 
 def _get_kernel():
