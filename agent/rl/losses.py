@@ -65,6 +65,7 @@ def entropy_bonus(entropies: Heads, used: Heads, weights: Mapping[str, float]) -
 def teacher_kl(teacher_logits: Heads, target_logits: Heads, used: Heads,
                legal: Heads | None = None) -> dict[str, torch.Tensor]:
     """{head: KL(teacher_h || pi_h) masked to the steps that use the head}, each [T, B]."""
+    check_heads("teacher_logits", teacher_logits, None)
     out = {}
     for head, teacher in teacher_logits.items():
         if head not in target_logits:
@@ -125,6 +126,7 @@ def compute_loss(
     target_logp = _as_heads(target_logp)
     behaviour_logp = _as_heads(behaviour_logp)
     entropies = _as_heads(entropies)
+    values = check_time_major("values", values)
     if used is None:
         used = {h: torch.ones(values.shape, dtype=torch.bool, device=values.device) for h in target_logp}
     heads = _check_inputs(target_logp, behaviour_logp, used, entropies, values, bootstrap_value, rewards, discounts)

@@ -227,6 +227,8 @@ def test_teacher_kl_term():
     assert same.metrics["teacher_kl/total"] == pytest.approx(0.0, abs=1e-12)
     with pytest.raises(RLInputError, match="teacher_logits"):
         compute_loss(**make_batch(seed=10), config=config)
+    with pytest.raises(RLInputError, match="teacher_logits: expected a non-empty dict"):
+        compute_loss(**make_batch(seed=10), config=config, teacher_logits={}, target_logits=target_logits)
 
 
 def test_float32_batch_runs():
