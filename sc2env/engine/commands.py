@@ -46,6 +46,14 @@ def normalize(ability: int, game, i: int) -> int:
 
 
 # ------------------------------------------------------------------- checks
+def tech_met(game, t: int, finished_ids: set) -> bool:
+    """The non-attached tech requirement of type t holds given the owner's finished unit ids."""
+    req = int(game.types.tech_requirement_unit_id[t])
+    if not req or game.types.require_attached[t]:
+        return True
+    return any(r in finished_ids for r in TECH_ALIASES.get(req, (req,)))
+
+
 def tech_error(game, owner: int, t: int, producer: int = -1) -> Optional[tuple[str, str]]:
     types = game.types
     it = game.state.it
@@ -122,6 +130,7 @@ def set_order(game, i: int, kind: int, ability: int, tx: float = 0.0, ty: float 
     it[S.ENGAGED, i] = -1
     fl[S.TX, i] = tx
     fl[S.TY, i] = ty
+    fl[S.PX, i] = 0.0  # no crowd-arrival check until the unit has moved once
 
 
 def order_to_rally(game, u: int, rally: tuple) -> None:

@@ -22,7 +22,7 @@ from sc2env.engine.state import (ABILITY, ADDON, ALIVE, ATTACK_MOVE, ATTACK_UNIT
                                  FACING, GATHER, HAS_QUEUE, HOLD, HOME, HP, IDLE, MINING, MOVE, ORDER, OWNER,
                                  P_FOOD_USED, P_KILLED_VALUE, P_LOST_VALUE, P_MINED_GAS, P_MINED_MINERALS,
                                  P_MINERALS, P_VESPENE, P_WEAPONS, PROD0, PROGRESS, QUEUE0, RESEARCH, RESEARCHT,
-                                 RETURN, SHIELD, TARGET, TX, TY, TYPE, WORKT, X, Y, BUILT, LAST_ATTACKED)
+                                 RETURN, SHIELD, TARGET, TX, TY, TYPE, WORKT, X, Y, BUILT, LAST_ATTACKED, PX, PY)
 
 # Type table rows (tf float, ti int), built by type_tables().
 (T_HP, T_SHIELD, T_RADIUS, T_ARMOR, T_SPEED, T_SIGHT, T_BUILD_TIME, W_DAMAGE, W_ATTACKS, W_RANGE, W_COOLDOWN,
@@ -50,6 +50,20 @@ GAS_PER_TRIP = 4
 DEPOSIT_LOOPS = 20.0
 ARRIVE_SLACK = 0.3  # edge-to-edge distance that counts as "arrived" at a structure / resource
 ACQUIRE_PERIOD = 4  # loops between target re-scans of a unit that already has a target
+# A unit moving to a point counts as arrived when it is this close and its neighbours'
+# pushes stop it (a group ordered to one point spreads around it instead of jostling).
+CROWD_ARRIVAL = 3.0
+
+
+@njit(cache=True)
+def _crowd_arrived(fl, i, speed):
+    dx = fl[TX, i] - fl[X, i]
+    dy = fl[TY, i] - fl[Y, i]
+    if dx * dx + dy * dy > CROWD_ARRIVAL * CROWD_ARRIVAL:
+        return False
+    mx = fl[X, i] - fl[PX, i]
+    my = fl[Y, i] - fl[PY, i]
+    return mx * mx + my * my < (0.25 * speed) ** 2
 
 
 def type_tables(types) -> tuple[np.ndarray, np.ndarray]:
@@ -458,6 +472,14 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                         fl[TX, i] = fl[X, i]
                         fl[TY, i] = fl[Y, i]
                 continue
+            moving_to_point = order == MOVE or (order == ATTACK_MOVE and it[ENGAGED, i] < 0)
+            if moving_to_point and fl[PX, i] != 0.0 and _crowd_arrived(fl, i, speed):
+                fl[PX, i] = 0.0
+                if _finish_order(it, events, n_events, i):
+                    stop = True
+                continue
+            fl[PX, i] = fl[X, i]
+            fl[PY, i] = fl[Y, i]
             if order == MOVE:
                 if _step_toward(i, fl, pathable, speed, fl[TX, i], fl[TY, i], 0.05, fields, cell_field, field_cell,
                                 fnext):

@@ -11,7 +11,7 @@ import numpy as np
 
 from sc2env.engine import kernel as K
 from sc2env.engine import state as S
-from sc2env.engine.commands import ADDON_ABILITIES, RESEARCH_ABILITIES, TRAIN_ABILITIES, tech_error
+from sc2env.engine.commands import ADDON_ABILITIES, RESEARCH_ABILITIES, TRAIN_ABILITIES, tech_error, tech_met
 from sc2env.engine.gamedata import BUILD_STRUCTURE_ABILITIES
 from sc2env.types import (MAX_ORDERS, Alliance, CloakState, DisplayType, MapPlanes, Observation, PlayerCommon,
                           UNIT_DTYPE)
@@ -111,20 +111,21 @@ def _harvesters(game, player, slots, kind, own, u) -> None:
     ref = np.flatnonzero(own & (kind == K.K_REFINERY))
     if len(th) == 0 and len(ref) == 0:
         return
-    workers = np.flatnonzero((it[S.ALIVE] == 1) & (it[S.OWNER] == player)
-                             & (game.ti[K.T_KIND, it[S.TYPE]] == K.K_WORKER) & (it[S.HOME] >= 0)
-                             & np.isin(it[S.ORDER], (S.GATHER, S.MINING, S.RETURN)))
-    homes = it[S.HOME, workers]
-    minerals = np.flatnonzero((it[S.ALIVE] == 1) & (game.ti[K.T_KIND, it[S.TYPE]] == K.K_MINERAL))
-    for r in ref:
-        s = slots[r]
-        u["assigned_harvesters"][r] = int((homes == s).sum())
-        u["ideal_harvesters"][r] = 3 if fl[S.CONTENTS, s] > 0 else 0
-    for r in th:
-        s = slots[r]
-        near = minerals[np.hypot(fl[S.X, minerals] - fl[S.X, s], fl[S.Y, minerals] - fl[S.Y, s]) < 12.0]
-        u["ideal_harvesters"][r] = 2 * len(near)
-        u["assigned_harvesters"][r] = int(np.isin(homes, near).sum())
+    order = it[S.ORDER]
+    workers = (it[S.ALIVE] == 1) & (it[S.OWNER] == player) & (it[S.HOME] >= 0) \
+        & ((order == S.GATHER) | (order == S.MINING) | (order == S.RETURN))
+    per_home = np.bincount(it[S.HOME, workers], minlength=st.capacity)
+    if len(ref):
+        rs = slots[ref]
+        u["assigned_harvesters"][ref] = per_home[rs]
+        u["ideal_harvesters"][ref] = np.where(fl[S.CONTENTS, rs] > 0, 3, 0)
+    if len(th):
+        minerals = np.flatnonzero((it[S.ALIVE] == 1) & (game.ti[K.T_KIND, it[S.TYPE]] == K.K_MINERAL))
+        for r in th:
+            s = slots[r]
+            near = minerals[np.hypot(fl[S.X, minerals] - fl[S.X, s], fl[S.Y, minerals] - fl[S.Y, s]) < 12.0]
+            u["ideal_harvesters"][r] = 2 * len(near)
+            u["assigned_harvesters"][r] = int(per_home[near].sum())
 
 
 def _orders(game, slots, t, own, u) -> None:
@@ -132,46 +133,49 @@ def _orders(game, slots, t, own, u) -> None:
     it, fl = st.it, st.fl
     types = game.types
     is_struct = game.ti[K.T_IS_STRUCTURE, t] == 1
-    for r in np.flatnonzero(own):
+    # Units: the current order in slot 0 (vectorised), queued ones after it.
+    rows = np.flatnonzero(own & ~is_struct & (it[S.ORDER, slots] != S.IDLE))
+    if len(rows):
+        us = slots[rows]
+        target = it[S.TARGET, us]
+        has_target = target >= 0
+        u["order_ability_id"][rows, 0] = it[S.ABILITY, us]
+        u["order_target_tag"][rows, 0] = np.where(has_target, st.tags[np.maximum(target, 0)], 0)
+        u["order_target_x"][rows, 0] = np.where(has_target, 0.0, fl[S.TX, us])
+        u["order_target_y"][rows, 0] = np.where(has_target, 0.0, fl[S.TY, us])
+        u["order_count"][rows] = 1
+        if game.queued_orders:
+            for r, i in zip(rows, us):
+                queued = game.queued_orders.get(int(i), [])
+                for k, cmd in enumerate(queued[: MAX_ORDERS - 1], start=1):
+                    u["order_ability_id"][r, k] = cmd.ability_id
+                    if cmd.target_point is not None:
+                        u["order_target_x"][r, k], u["order_target_y"][r, k] = cmd.target_point
+                    elif cmd.target_unit_tag is not None:
+                        u["order_target_tag"][r, k] = cmd.target_unit_tag
+                u["order_count"][r] = 1 + len(queued)
+    # Structures: production queue, research, add-on construction.
+    for r in np.flatnonzero(own & is_struct):
         i = slots[r]
-        if is_struct[r]:
-            k = 0
-            for s, q in enumerate(S.QUEUE):
-                qt = it[q, i]
-                if qt < 0 or k >= MAX_ORDERS:
-                    continue
-                u["order_ability_id"][r, k] = types.build_ability[qt]
-                if s < 2 and fl[S.PROD0 + s, i] > 0:
-                    u["order_progress"][r, k] = fl[S.PROD0 + s, i] / types.build_time[qt]
-                k += 1
-            if it[S.RESEARCH, i] >= 0 and k < MAX_ORDERS:
-                u["order_ability_id"][r, k] = types.upgrades[int(it[S.RESEARCH, i])]["ability_id"]
-                u["order_progress"][r, k] = fl[S.RESEARCHT, i] / max(game._research_total[i], 1.0)
-                k += 1
-            if it[S.ORDER, i] == S.CONSTRUCT and k < MAX_ORDERS:
-                u["order_ability_id"][r, k] = it[S.ABILITY, i]
-                b = it[S.TARGET, i]
-                u["order_target_tag"][r, k] = st.tags[b] if b >= 0 else 0
-                k += 1
-            u["order_count"][r] = k
-            continue
-        if it[S.ORDER, i] == S.IDLE:
-            continue
-        u["order_ability_id"][r, 0] = it[S.ABILITY, i]
-        target = it[S.TARGET, i]
-        if target >= 0:
-            u["order_target_tag"][r, 0] = st.tags[target]
-        else:
-            u["order_target_x"][r, 0] = fl[S.TX, i]
-            u["order_target_y"][r, 0] = fl[S.TY, i]
-        queued = game.queued_orders.get(int(i), [])
-        for k, cmd in enumerate(queued[: MAX_ORDERS - 1], start=1):
-            u["order_ability_id"][r, k] = cmd.ability_id
-            if cmd.target_point is not None:
-                u["order_target_x"][r, k], u["order_target_y"][r, k] = cmd.target_point
-            elif cmd.target_unit_tag is not None:
-                u["order_target_tag"][r, k] = cmd.target_unit_tag
-        u["order_count"][r] = 1 + len(queued)
+        k = 0
+        for s, q in enumerate(S.QUEUE):
+            qt = it[q, i]
+            if qt < 0 or k >= MAX_ORDERS:
+                continue
+            u["order_ability_id"][r, k] = types.build_ability[qt]
+            if s < 2 and fl[S.PROD0 + s, i] > 0:
+                u["order_progress"][r, k] = fl[S.PROD0 + s, i] / types.build_time[qt]
+            k += 1
+        if it[S.RESEARCH, i] >= 0 and k < MAX_ORDERS:
+            u["order_ability_id"][r, k] = types.upgrades[int(it[S.RESEARCH, i])]["ability_id"]
+            u["order_progress"][r, k] = fl[S.RESEARCHT, i] / max(game._research_total[i], 1.0)
+            k += 1
+        if it[S.ORDER, i] == S.CONSTRUCT and k < MAX_ORDERS:
+            u["order_ability_id"][r, k] = it[S.ABILITY, i]
+            b = it[S.TARGET, i]
+            u["order_target_tag"][r, k] = st.tags[b] if b >= 0 else 0
+            k += 1
+        u["order_count"][r] = k
 
 
 def available_abilities(game, player: int) -> np.ndarray:
@@ -183,45 +187,48 @@ def available_abilities(game, player: int) -> np.ndarray:
     if len(mine) == 0:
         return np.zeros(0, np.int32)
     mt = it[S.TYPE, mine]
-    present = set(int(v) for v in np.unique(mt))
+    present = set(np.unique(mt).tolist())
     out: list[int] = []
     if (game.tf[K.T_SPEED, mt] > 0).any():
         out.extend(MOBILE_ABILITIES.tolist())
     minerals, vespene = st.pl[S.P_MINERALS, player], st.pl[S.P_VESPENE, player]
     food_left = st.pl[S.P_FOOD_CAP, player] - st.pl[S.P_FOOD_USED, player]
+    finished = mine[it[S.BUILT, mine] == 1]
+    finished_ids = set(types.unit_id[it[S.TYPE, finished]].tolist())
 
     def affordable(m, g):
         return minerals >= m and vespene >= g
 
-    scv = types.by_name["SCV"]
-    if scv in present:
+    if types.by_name["SCV"] in present:
         out.extend([295, 296])
         for ab in BUILD_STRUCTURE_ABILITIES:
             t = types.ability_to_type[ab]
-            if affordable(types.minerals[t], types.vespene[t]) and tech_error(game, player, t) is None:
+            if affordable(types.minerals[t], types.vespene[t]) and tech_met(game, t, finished_ids):
                 out.append(ab)
-    built = mine[(it[S.BUILT, mine] == 1) & (it[S.ORDER, mine] != S.CONSTRUCT)]
-    built_types = set(int(v) for v in np.unique(it[S.TYPE, built]))
+    ready = finished[it[S.ORDER, finished] != S.CONSTRUCT]
+    ready_types = it[S.TYPE, ready]
     for ab in TRAIN_ABILITIES:
         t = types.ability_to_type[ab]
         if not affordable(types.minerals[t], types.vespene[t]) or types.food_required[t] > food_left:
             continue
-        producers = [i for i in built if it[S.TYPE, i] in types.producers[t]]
-        if any(tech_error(game, player, t, i) is None for i in producers):
-            out.append(ab)
+        for i, rt in zip(ready, ready_types):
+            if rt in types.producers[t] and (not types.require_attached[t] or tech_error(game, player, t, i) is None) \
+                    and tech_met(game, t, finished_ids):
+                out.append(ab)
+                break
     for ab, name in ADDON_ABILITIES.items():
         t = types.by_name[name]
         if affordable(types.minerals[t], types.vespene[t]) and any(
-                it[S.TYPE, i] in types.producers[t] and it[S.ADDON, i] < 0 for i in built):
+                rt in types.producers[t] and it[S.ADDON, i] < 0 for i, rt in zip(ready, ready_types)):
             out.append(ab)
     for ab in RESEARCH_ABILITIES:
         up = types.upgrade_by_ability[ab]
         info = types.upgrades[up]
-        if types.by_name[info["researcher"]] in built_types and up not in st.upgrades[player] \
+        if types.by_name[info["researcher"]] in set(ready_types.tolist()) and up not in st.upgrades[player] \
                 and affordable(info["minerals"], info["vespene"]):
             out.append(ab)
-    if any(types.is_structure[t] for t in built_types):
-        out.extend([195, 203] if types.by_name["CommandCenter"] in built_types else [195])
+    if len(ready) and types.is_structure[ready_types].any():
+        out.extend([195, 203] if types.by_name["CommandCenter"] in set(ready_types.tolist()) else [195])
     return np.array(sorted(set(out)), np.int32)
 
 

@@ -19,8 +19,9 @@ from sc2env.engine.gamedata import UnitTypes
 from sc2env.engine.maps import MapSpec
 
 # Float fields (rows of fl).
-X, Y, HP, SHIELD, ENERGY, COOLDOWN, PROGRESS, TX, TY, FACING, WORKT, PROD0, PROD1, RESEARCHT, CONTENTS = range(15)
-N_FL = 15
+X, Y, HP, SHIELD, ENERGY, COOLDOWN, PROGRESS, TX, TY, FACING, WORKT, PROD0, PROD1, RESEARCHT, CONTENTS, PX, PY = \
+    range(17)
+N_FL = 17  # PX, PY: position one loop ago (crowd arrival: a mover blocked near its goal stops)
 # Int fields (rows of it).
 (ALIVE, TYPE, OWNER, ORDER, TARGET, ABILITY, CARRY, CARRY_KIND, BTYPE, HOME, ADDON, PARENT, QUEUE0, QUEUE1, QUEUE2,
  QUEUE3, QUEUE4, RESEARCH, HARVESTERS, BUILT, HAS_QUEUE, PATH_FIELD, RALLY_KIND, LAST_ATTACKED, ENGAGED) = range(25)
