@@ -2,7 +2,8 @@
 
 The league may not import the learner's package (they meet only over the wire), so the
 conventions are restated here: the token travels in the `x-starleague-token` metadata
-entry and comes from --token-file, $STARLEAGUE_TOKEN_FILE or $STARLEAGUE_TOKEN; the
+entry (or, as the learner's clients also send it, `authorization: Bearer <token>`) and
+comes from --token-file, $STARLEAGUE_TOKEN_FILE or $STARLEAGUE_TOKEN; the
 standard health service is exempt so probes can call it; TLS when cert/key are given.
 """
 
@@ -17,6 +18,8 @@ import grpc
 from league.errors import LeagueError
 
 TOKEN_METADATA_KEY = "x-starleague-token"
+BEARER_METADATA_KEY = "authorization"
+_BEARER = "Bearer "
 TOKEN_ENV = "STARLEAGUE_TOKEN"
 TOKEN_FILE_ENV = "STARLEAGUE_TOKEN_FILE"
 _HEALTH_PREFIX = "/grpc.health.v1.Health/"
@@ -62,7 +65,11 @@ class TokenCheck(grpc.ServerInterceptor):
     def intercept_service(self, continuation, details):
         if details.method.startswith(_HEALTH_PREFIX):
             return continuation(details)
-        given = dict(details.invocation_metadata or ()).get(TOKEN_METADATA_KEY)
+        metadata = dict(details.invocation_metadata or ())
+        given = metadata.get(TOKEN_METADATA_KEY)
+        bearer = str(metadata.get(BEARER_METADATA_KEY, ""))
+        if given is None and bearer.startswith(_BEARER):
+            given = bearer[len(_BEARER):]
         if given is not None and hmac.compare_digest(str(given).encode(), self._token):
             return continuation(details)
         reason = "missing_token" if given is None else "wrong_token"

@@ -48,6 +48,11 @@ PRESETS: dict[str, dict[str, Any]] = {
         "learner.unroll_length": 32,
         "actor.num_actors": 2,
         "actor.envs_per_actor": 4,
+        # The paper's 2e9 / 4e9 agent steps between snapshots, scaled to a laptop; a fifth
+        # of the main agent's games against the built-in bots to see progress on the ladder.
+        "league.snapshot_min_steps": 50_000,
+        "league.snapshot_max_steps": 100_000,
+        "league.main_bot_share": 0.2,
     },
     # A GPU cluster: AlphaStar-sized model, large batches, the paper's league.
     "full": {
@@ -61,6 +66,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "league.main_agents": 3,
         "league.main_exploiters": 3,
         "league.league_exploiters": 6,
+        "league.races": ["Terran", "Zerg", "Protoss"],
         "env.game_loop_limit": 22400 * 30,
     },
 }
