@@ -2,8 +2,8 @@
 
     .venv/bin/python -m bench.bot_ladder --games 50 --workers 2
 
-Each game runs the embedded engine at step_mul 8 with both seats played by built-in bots
-(sc2env.bots), each bot seeing only its own fogged observation, until a side has no
+Each game is `make_env(backend="embedded", players=[bot, bot])` at step_mul 8, both seats
+played by built-in bots (sc2env.bots) that see only their own fogged observation, until a side has no
 structures left (victory) or the game-loop limit (tie). The higher level takes seat 1 in
 even-seeded games and seat 2 in odd ones, so neither start location is favoured. Work is
 split over worker processes that each write JSON (nothing is pickled between processes).
@@ -29,36 +29,29 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 
 
 def play_game(high: str, low: str, seed: int, map_name: str, step_mul: int, game_loop_limit: int) -> dict:
-    """One bot-vs-bot game; returns the outcome from the higher level's side."""
-    from sc2env.bots import make_bot
-    from sc2env.engine.game import Game
+    """One bot-vs-bot game through make_env; returns the outcome from the higher level's side."""
+    from sc2env.env import make_env
     from sc2env.types import BotPlayer, Difficulty, Race, Result
 
     high_seat = 1 if seed % 2 == 0 else 2
     names = {high_seat: high, 3 - high_seat: low}
-    game = Game.melee_game(map_name, seed=seed, game_loop_limit=game_loop_limit)
-    bots = {p: make_bot(BotPlayer(Race.Terran, Difficulty.parse(names[p])), seed * 2 + p) for p in (1, 2)}
-    infos = {p: game.game_info(p) for p in (1, 2)}
-    errors = {1: 0, 2: 0}
-    commands = {1: 0, 2: 0}
+    players = [BotPlayer(Race.Terran, Difficulty.parse(names[p])) for p in (1, 2)]
+    env = make_env(backend="embedded", map=map_name, players=players, step_mul=step_mul, seed=seed,
+                   game_loop_limit=game_loop_limit)
     start = time.perf_counter()
-    while not game.is_over():
-        for p in (1, 2):
-            obs = game.observe(p)
-            errors[p] += len(obs.action_errors)
-            cmds = bots[p].act(obs, infos[p])
-            commands[p] += len(cmds)
-            game.apply_commands(p, cmds)
-        game.step(step_mul)
-    result = game.result(high_seat)
-    outcome = {Result.Victory: "win", Result.Defeat: "loss"}.get(result, "tie")
-    return {
+    env.reset()
+    results = env.run_bots_until_end()
+    game, bots = env.game, env.bots
+    outcome = {Result.Victory: "win", Result.Defeat: "loss"}.get(results.get(high_seat), "tie")
+    row = {
         "high": high, "low": low, "seed": seed, "high_seat": high_seat, "outcome": outcome,
         "game_loops": int(game.game_loop), "seconds": round(time.perf_counter() - start, 2),
         "high_army_supply": game.army_supply(high_seat), "low_army_supply": game.army_supply(3 - high_seat),
-        "high_commands": commands[high_seat], "high_errors": errors[high_seat],
-        "low_commands": commands[3 - high_seat], "low_errors": errors[3 - high_seat],
+        "high_commands": bots[high_seat].commands_sent, "high_errors": bots[high_seat].errors_seen,
+        "low_commands": bots[3 - high_seat].commands_sent, "low_errors": bots[3 - high_seat].errors_seen,
     }
+    env.close()
+    return row
 
 
 def worker(args: argparse.Namespace) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 
 from sc2env.bots import ids
 from sc2env.bots.ids import Ability, Unit
-from sc2env.bots.view import BotView, xy
+from sc2env.bots.view import BotView, isin, xy
 from sc2env.types import RawCommand
 
 if TYPE_CHECKING:
@@ -111,11 +111,11 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
         bot.attacking = False
         return []
     pos = xy(army)
-    fighters = v.enemy_units[~np.isin(v.enemy_units["unit_type"], list(ids.WORKERS))]
+    fighters = v.enemy_units[~isin(v.enemy_units["unit_type"], ids.WORKERS)]
     enemy_pos = xy(v.enemy)
 
     # Threats near our structures -> defend with everything.
-    structures = v.own[np.isin(v.own["unit_type"], list(ids.STRUCTURES))]
+    structures = v.own[isin(v.own["unit_type"], ids.STRUCTURES)]
     threat = None
     if len(v.enemy_units) and len(structures):
         d = np.hypot(v.enemy_units["x"][:, None] - structures["x"][None, :],
@@ -144,7 +144,9 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
     else:
         goal = bot.rally
 
-    stimmed = p.use_stim and ids.Upgrade.Stimpack in v.upgrades and not bot.banned(Ability.EffectStim)
+    stimmed = (p.use_stim and ids.Upgrade.Stimpack in v.upgrades and not bot.banned(Ability.EffectStim)
+               and bool(v.available & {Ability.EffectStimMarine, Ability.EffectStimMarauder, Ability.EffectStim}))
+    can_siege = p.siege_tanks and bool(v.available & {Ability.MorphSiegeMode, Ability.MorphUnsiege})
     for i, u in enumerate(army):
         tag = int(u["tag"])
         ut = int(u["unit_type"])
@@ -153,7 +155,7 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
         in_sight = dist < reach + 4.0
 
         # Siege tanks: siege up near enemies, unsiege to follow the army.
-        if p.siege_tanks:
+        if can_siege:
             if ut == Unit.SiegeTank and (dist < 12.0).any() and not bot.banned(Ability.MorphSiegeMode):
                 orders.give(tag, Ability.MorphSiegeMode)
                 continue
@@ -180,7 +182,7 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
         if (p.target_priority or p.focus_fire) and in_sight.any():
             cand = np.flatnonzero(in_sight)
             etypes = v.enemy["unit_type"][cand]
-            klass = np.where(np.isin(etypes, list(ids.STRUCTURES)), 2, np.where(np.isin(etypes, list(ids.WORKERS)), 1, 0))
+            klass = np.where(isin(etypes, ids.STRUCTURES), 2, np.where(isin(etypes, ids.WORKERS), 1, 0))
             in_range = dist[cand] <= reach + v.enemy["radius"][cand] + u["radius"] + 0.5
             health = v.enemy["health"][cand] + v.enemy["shield"][cand]
             tiebreak = health if p.focus_fire else dist[cand]

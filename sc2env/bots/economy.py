@@ -8,7 +8,7 @@ import numpy as np
 
 from sc2env.bots import ids, placement
 from sc2env.bots.ids import Ability, Unit
-from sc2env.bots.view import BotView, nearest
+from sc2env.bots.view import BotView, isin, nearest
 from sc2env.types import RawCommand, empty_units
 
 if TYPE_CHECKING:
@@ -85,8 +85,8 @@ def manage_workers(bot: "TerranBot", v: BotView, cmds: list) -> None:
 def _blockers(v: BotView) -> np.ndarray:
     """Structures, resources and the spots SCVs are already walking to build on."""
     obs_units = v.obs.units
-    solid = obs_units[np.isin(obs_units["unit_type"], list(ids.STRUCTURES)) | (obs_units["alliance"] == 3)]
-    planned = v.workers[np.isin(v.worker_first_order, list(ids.BUILD_ABILITY.values()))]
+    solid = obs_units[isin(obs_units["unit_type"], ids.STRUCTURES) | (obs_units["alliance"] == 3)]
+    planned = v.workers[isin(v.worker_first_order, ids.BUILD_ABILITY.values())]
     fake = empty_units(len(planned))
     if len(planned):
         fake["x"] = planned["order_target_x"][:, 0]

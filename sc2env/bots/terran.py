@@ -9,7 +9,7 @@ import numpy as np
 from sc2env.bots import army, economy, placement, production
 from sc2env.bots.ids import Ability
 from sc2env.bots.profiles import BotProfile
-from sc2env.bots.view import BotView
+from sc2env.bots.view import BotView, isin
 from sc2env.types import GameInfo, Observation, RawCommand
 
 # Backoff after a rejected command: the ability is not tried again for
@@ -93,15 +93,15 @@ class TerranBot:
     def act(self, obs: Observation, game_info: GameInfo) -> list[RawCommand]:
         self.loop = int(obs.game_loop)
         self._learn_from_errors(obs)
+        self.step += 1
+        if (self.step - 1) % self.profile.act_every:
+            return []  # reaction time: this level looks at the game only every few steps
         v = BotView(obs)
         if self.home is None:
             self._first_look(v, game_info)
-        self.step += 1
-        if (self.step - 1) % self.profile.act_every:
-            return []
         # SCVs stay "busy" while they walk to a build site.
         build_ids = list(economy.ids.BUILD_ABILITY.values())
-        self.busy = set(int(t) for t in v.workers["tag"][np.isin(v.worker_first_order, build_ids)])
+        self.busy = set(int(t) for t in v.workers["tag"][isin(v.worker_first_order, build_ids)])
 
         cmds: list[RawCommand] = []
         economy.train_workers(self, v, cmds)

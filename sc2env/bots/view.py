@@ -14,8 +14,27 @@ from sc2env.types import Alliance, DisplayType, Observation
 _GATHER = (Ability.HarvestGather, Ability.HarvestGatherSCV, Ability.HarvestReturn, Ability.HarvestReturnSCV)
 
 
-def _isin(values: np.ndarray, members) -> np.ndarray:
-    return np.isin(values, np.fromiter((int(m) for m in members), dtype=np.int64))
+# Unit type / ability ids are small ints: membership is a lookup in a boolean table,
+# much cheaper than np.isin on every step.
+_TABLE_SIZE = 4096
+
+
+def _table(members) -> np.ndarray:
+    table = np.zeros(_TABLE_SIZE, dtype=np.bool_)
+    table[[int(m) for m in members]] = True
+    return table
+
+
+_TABLES: dict[frozenset, np.ndarray] = {}
+
+
+def isin(values: np.ndarray, members) -> np.ndarray:
+    """values (small non-negative ids) in members, by table lookup."""
+    key = members if isinstance(members, frozenset) else frozenset(int(m) for m in members)
+    table = _TABLES.get(key)
+    if table is None:
+        table = _TABLES[key] = _table(key)
+    return table[np.clip(values, 0, _TABLE_SIZE - 1)]
 
 
 class BotView:
@@ -29,38 +48,58 @@ class BotView:
         self.own = units[alliance == Alliance.Self]
         self.enemy = units[(alliance == Alliance.Enemy) & (units["display_type"] != DisplayType.Hidden)]
         neutral = units[alliance == Alliance.Neutral]
-        self.minerals = neutral[_isin(neutral["unit_type"], ids.MINERAL_FIELDS) | (neutral["mineral_contents"] > 0)]
-        self.minerals = self.minerals[~_isin(self.minerals["unit_type"], ids.GEYSERS)]
-        self.geysers = neutral[_isin(neutral["unit_type"], ids.GEYSERS)]
+        self.minerals = neutral[isin(neutral["unit_type"], ids.MINERAL_FIELDS) | (neutral["mineral_contents"] > 0)]
+        self.minerals = self.minerals[~isin(self.minerals["unit_type"], ids.GEYSERS)]
+        self.geysers = neutral[isin(neutral["unit_type"], ids.GEYSERS)]
 
         own_type = self.own["unit_type"]
         done = self.own["build_progress"] >= 1.0
         self.done = done
-        self.townhalls = self.own[_isin(own_type, ids.TOWNHALLS)]
-        self.townhalls_done = self.own[_isin(own_type, ids.TOWNHALLS) & done]
+        self.townhalls = self.own[isin(own_type, ids.TOWNHALLS)]
+        self.townhalls_done = self.own[isin(own_type, ids.TOWNHALLS) & done]
         self.workers = self.own[own_type == Unit.SCV]
-        self.army = self.own[_isin(own_type, ids.ARMY)]
+        self.army = self.own[isin(own_type, ids.ARMY)]
         self.refineries = self.own[own_type == Unit.Refinery]
         self.by_tag = {int(t): i for i, t in enumerate(self.own["tag"])}
 
-        self.enemy_structures = self.enemy[_isin(self.enemy["unit_type"], ids.STRUCTURES)]
-        self.enemy_units = self.enemy[~_isin(self.enemy["unit_type"], ids.STRUCTURES)]
-
-        p = obs.player
-        self.minerals_left = int(p.minerals)
-        self.vespene_left = int(p.vespene)
-        self.food_left = int(p.food_cap) - int(p.food_used)
-        self.food_used = int(p.food_used)
-        self.food_cap = int(p.food_cap)
-        self.upgrades = set(int(u) for u in obs.upgrades)
+        self.enemy_structures = self.enemy[isin(self.enemy["unit_type"], ids.STRUCTURES)]
+        self.enemy_units = self.enemy[~isin(self.enemy["unit_type"], ids.STRUCTURES)]
 
         # What SCVs are currently ordered to build (counts as "in progress").
         first_order = self.workers["order_ability_id"][:, 0] if len(self.workers) else np.zeros(0, np.int32)
         self.worker_first_order = first_order
-        self.ordered_builds: dict[int, int] = {}
-        for structure, ability in ids.BUILD_ABILITY.items():
-            self.ordered_builds[int(structure)] = int(np.count_nonzero(first_order == ability))
-        self.mining_workers = self.workers[_isin(first_order, _GATHER) | (self.workers["order_count"] == 0)]
+        # An SCV keeps its build order while it constructs; only those still walking to the
+        # site (no structure of ours at the target yet) are "ordered" builds.
+        walking = isin(first_order, ids.BUILD_ABILITY.values())
+        if walking.any():
+            building = self.own[isin(own_type, ids.STRUCTURES) & ~done]
+            for k in np.flatnonzero(walking):
+                tx, ty = self.workers["order_target_x"][k, 0], self.workers["order_target_y"][k, 0]
+                if len(building) and (np.abs(building["x"] - tx) + np.abs(building["y"] - ty) < 1.5).any():
+                    walking[k] = False
+        self.walking_builders = self.workers[walking]
+        order_counts = np.bincount(np.clip(first_order[walking], 0, _TABLE_SIZE - 1), minlength=_TABLE_SIZE)
+        self.ordered_builds: dict[int, int] = {
+            int(structure): int(order_counts[ability]) for structure, ability in ids.BUILD_ABILITY.items()
+        }
+        self.type_counts = np.bincount(np.clip(own_type, 0, _TABLE_SIZE - 1), minlength=_TABLE_SIZE)
+        self.done_counts = np.bincount(np.clip(own_type[done], 0, _TABLE_SIZE - 1), minlength=_TABLE_SIZE)
+        all_orders = self.own["order_ability_id"].ravel()
+        self.order_counts = np.bincount(np.clip(all_orders, 0, _TABLE_SIZE - 1), minlength=_TABLE_SIZE)
+        p = obs.player
+        self.minerals_left = int(p.minerals)
+        self.vespene_left = int(p.vespene)
+        # SCVs walking to a build site pay when they arrive (as in SC2): keep that money aside.
+        for structure, n in self.ordered_builds.items():
+            self.minerals_left -= n * ids.COST[structure][0]
+            self.vespene_left -= n * ids.COST[structure][1]
+        self.food_left = int(p.food_cap) - int(p.food_used)
+        self.food_used = int(p.food_used)
+        self.food_cap = int(p.food_cap)
+        self.upgrades = set(int(u) for u in obs.upgrades)
+        self.available = set(int(a) for a in obs.available_abilities)
+
+        self.mining_workers = self.workers[isin(first_order, _GATHER) | (self.workers["order_count"] == 0)]
         self.idle_workers = self.workers[self.workers["order_count"] == 0]
 
     # -- counting -------------------------------------------------------------------------
@@ -73,7 +112,7 @@ class BotView:
             types = list(ids.TOWNHALLS)
         elif unit_type == Unit.SiegeTank:
             types = [Unit.SiegeTank, Unit.SiegeTankSieged]
-        n = int(np.count_nonzero(_isin(self.own["unit_type"], types)))
+        n = int(sum(self.type_counts[int(t)] for t in types))
         if include_pending:
             n += self.ordered_builds.get(int(unit_type), 0)
             n += self.queued_training(unit_type)
@@ -81,18 +120,18 @@ class BotView:
 
     def count_done(self, unit_type: int) -> int:
         types = list(ids.DEPOTS) if unit_type == Unit.SupplyDepot else [unit_type]
-        return int(np.count_nonzero(_isin(self.own["unit_type"], types) & self.done))
+        return int(sum(self.done_counts[int(t)] for t in types))
 
     def under_construction(self, unit_type: int) -> int:
         types = list(ids.DEPOTS) if unit_type == Unit.SupplyDepot else [unit_type]
-        building = int(np.count_nonzero(_isin(self.own["unit_type"], types) & ~self.done))
+        building = int(sum(self.type_counts[int(t)] - self.done_counts[int(t)] for t in types))
         return building + self.ordered_builds.get(int(unit_type), 0)
 
     def queued_training(self, unit_type: int) -> int:
         ability = ids.TRAIN_ABILITY.get(unit_type)
         if ability is None:
             return 0
-        return int(np.count_nonzero(self.own["order_ability_id"] == ability))
+        return int(self.order_counts[int(ability)])
 
     def army_food(self) -> float:
         return float(sum(ids.COST.get(int(t), (0, 0, 1))[2] for t in self.army["unit_type"]))
