@@ -21,12 +21,12 @@ from __future__ import annotations
 import dataclasses
 import enum
 import functools
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Mapping, Optional
 
 import numpy as np
 
 from agent.vocabulary import game_vocabulary
-from sc2env.types import GameInfo, Observation, RawCommand
+from sc2env.types import Alliance, GameInfo, Observation, RawCommand
 
 if TYPE_CHECKING:  # only for annotations: features imports this module
     from agent.features import FeatureSpec
@@ -51,6 +51,10 @@ class ActionType:
     target: Target
     queueable: bool
     performers: frozenset[int]  # UnitTypeIds that can use it; empty for no-op
+    # For unit targets: the alliances (sc2env.types.Alliance values) and unit types a
+    # target may have; None = any unit type.
+    target_alliances: frozenset[int] = frozenset(int(a) for a in Alliance)
+    target_types: Optional[frozenset[int]] = None
 
     @property
     def needs_units(self) -> bool:
@@ -183,6 +187,21 @@ _TABLE: tuple[tuple[str, int, Target, bool, object], ...] = (
 )
 
 
+# Which units a unit-targeted action may target: (alliances, unit-type group or None).
+_MINERALS = "@minerals"  # every mineral field type
+_GEYSERS = "@geysers"  # every vespene geyser type
+_HARVESTABLE = "@harvestable"  # mineral fields and finished gas buildings
+_SELF, _ENEMY, _NEUTRAL = int(Alliance.Self), int(Alliance.Enemy), int(Alliance.Neutral)
+_TARGETS: dict[str, tuple[tuple[int, ...], Optional[object]]] = {
+    "attack_unit": ((_ENEMY,), None),  # neutral minerals and geysers cannot be attacked
+    "harvest_gather": ((_SELF, _NEUTRAL), _HARVESTABLE),
+    "build_refinery": ((_NEUTRAL,), _GEYSERS),
+    "build_extractor": ((_NEUTRAL,), _GEYSERS),
+    "calldown_mule": ((_NEUTRAL,), _MINERALS),
+    "inject_larva": ((_SELF,), _HATCHERIES),
+}
+
+
 def _resolve_performers(spec: object, by_name: Mapping[str, int], groups: Mapping[str, frozenset[int]]) -> frozenset[int]:
     if isinstance(spec, str):
         return groups[spec]
@@ -202,11 +221,20 @@ def action_types() -> tuple[ActionType, ...]:
         _MOVERS: frozenset(uid for uid, u in terran_zerg.items() if u.movement_speed > 0),
         _ATTACKERS: frozenset(uid for uid, u in terran_zerg.items() if len(u.weapons) > 0),
     }
+    minerals = frozenset(uid for uid, u in vocab.unit_data.items() if "MineralField" in u.name)
+    geysers = frozenset(uid for uid, u in vocab.unit_data.items() if "Geyser" in u.name)
+    gas_buildings = frozenset(uid for uid, u in terran_zerg.items() if u.name.startswith(("Refinery", "Extractor")))
+    groups.update({_MINERALS: minerals, _GEYSERS: geysers, _HARVESTABLE: minerals | gas_buildings})
     by_name = {u.name: uid for uid, u in terran_zerg.items()}
-    return tuple(
-        ActionType(name, ability, target, queueable, _resolve_performers(performers, by_name, groups))
-        for name, ability, target, queueable, performers in _TABLE
-    )
+    table = []
+    for name, ability, target, queueable, performers in _TABLE:
+        kind = ActionType(name, ability, target, queueable, _resolve_performers(performers, by_name, groups))
+        if name in _TARGETS:
+            alliances, types = _TARGETS[name]
+            resolved = None if types is None else _resolve_performers(types, by_name, groups)
+            kind = dataclasses.replace(kind, target_alliances=frozenset(alliances), target_types=resolved)
+        table.append(kind)
+    return tuple(table)
 
 
 NO_OP = 0

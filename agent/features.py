@@ -73,6 +73,7 @@ class FeatureSpec:
         # their own slot at index num_actions (no order = no_op).
         self.num_order_types = self.num_actions + 1
         self.unit_type_can_do = self._unit_type_can_do()
+        self.target_alliance_ok, self.target_type_ok = self._target_tables()
         self._ability_to_actions, self._ability_to_order = self._ability_tables()
         self._targets_unit = np.array([k.target.value == "unit" for k in self.action_table])
         self.opponent_scalars_size = PLAYER_SCALARS + self.num_upgrades + self.num_unit_types + 1
@@ -86,6 +87,17 @@ class FeatureSpec:
                 table[self.vocabulary.unit_types.index(np.array(sorted(kind.performers))), a] = True
         table[0, :] = False  # unknown unit types perform nothing
         return table
+
+    def _target_tables(self) -> tuple[np.ndarray, np.ndarray]:
+        """bool [A, alliance 0..4] and [unit type index, A]: who a unit-targeted action may target."""
+        alliance_ok = np.zeros((self.num_actions, len(_ALLIANCE_PRIORITY)), dtype=bool)
+        type_ok = np.ones((self.num_unit_types, self.num_actions), dtype=bool)
+        for a, kind in enumerate(self.action_table):
+            alliance_ok[a, sorted(kind.target_alliances)] = True
+            if kind.target_types is not None:
+                type_ok[:, a] = False
+                type_ok[self.vocabulary.unit_types.index(np.array(sorted(kind.target_types))), a] = True
+        return alliance_ok, type_ok
 
     def _ability_tables(self) -> tuple[np.ndarray, np.ndarray]:
         """Ability id -> action types it makes available (bool [ids, A]) / order slot (int [ids])."""
@@ -232,7 +244,9 @@ class FeatureSpec:
         offered = self._ability_to_actions[ids].any(axis=0)
         own = mask & (alliance == Alliance.Self)
         performable = self.unit_type_can_do[type_index[own]].any(axis=0)
-        available = offered & performable & (~self._targets_unit | bool(mask.any()))
+        # Unit-targeted actions also need a unit they may target among the kept entities.
+        targetable = (self.target_alliance_ok[:, alliance[mask]] & self.target_type_ok[type_index[mask]].T).any(axis=1)
+        available = offered & performable & (~self._targets_unit | targetable)
         available[NO_OP] = True
         return available
 

@@ -60,6 +60,8 @@ class ActionHeads(nn.Module):
         for head, table in heads_used_table(spec.action_table).items():
             self.register_buffer(f"uses_{head}", torch.from_numpy(table), persistent=False)
         self.register_buffer("can_do", torch.from_numpy(spec.unit_type_can_do), persistent=False)
+        self.register_buffer("target_alliance_ok", torch.from_numpy(spec.target_alliance_ok), persistent=False)
+        self.register_buffer("target_type_ok", torch.from_numpy(spec.target_type_ok), persistent=False)
         # action type
         self.type_in = nn.Linear(config.lstm_hidden, h)
         self.type_body = ResidualMLP(h, config.head_res_blocks)
@@ -135,7 +137,12 @@ class ActionHeads(nn.Module):
         used = self.uses("target_unit", action_type)
         keys = self.target_keys(x.entities)
         query = self.target_query(torch.relu(ar))
-        target = choose(torch.einsum("mnp,mp->mn", keys, query), x.entity_mask, g("target_unit"), deterministic)
+        legal_targets = (
+            x.entity_mask
+            & self.target_alliance_ok[action_type.unsqueeze(-1), x.entity_alliance]
+            & self.target_type_ok[x.entity_type, action_type.unsqueeze(-1)]
+        )
+        target = choose(torch.einsum("mnp,mp->mn", keys, query), legal_targets, g("target_unit"), deterministic)
         value = target.index * used
         record("target_unit", target, used, value)
         # No action type uses both a target unit and a location, so the unit chosen here

@@ -92,6 +92,20 @@ def test_available_actions_need_the_ability_and_a_unit_that_can_use_it(spec):
     assert spec.encode(empty, GAME_INFO)["available_actions"].tolist() == [True] + [False] * (spec.num_actions - 1)
 
 
+def test_unit_targeted_actions_need_a_unit_they_may_target(spec):
+    attack, gather = action_index(spec, "attack_unit"), action_index(spec, "harvest_gather")
+    obs = make_observation(0, num_own=2, num_enemy=0, num_neutral=0)  # SCV + marine, nothing to target
+    available = spec.encode(obs, GAME_INFO)["available_actions"]
+    assert not available[attack] and not available[gather] and available[action_index(spec, "attack_point")]
+    obs = make_observation(0, num_own=2, num_enemy=1, num_neutral=2)  # an enemy drone, minerals and a geyser
+    available = spec.encode(obs, GAME_INFO)["available_actions"]
+    assert available[attack] and available[gather]
+    # Gather targets minerals (and own refineries), never the geyser itself or an enemy.
+    geyser, mineral = (spec.vocabulary.unit_types.index(np.array([t]))[0] for t in (342, 341))
+    assert spec.target_type_ok[mineral, gather] and not spec.target_type_ok[geyser, gather]
+    assert not spec.target_alliance_ok[gather, Alliance.Enemy] and spec.target_alliance_ok[attack, Alliance.Enemy]
+
+
 def test_orders_map_through_the_ability_remap(spec):
     features = spec.encode(make_observation(0), GAME_INFO)
     assert features["entity_order"][0] == action_index(spec, "move_point")  # specific Move 16 -> 3794

@@ -12,7 +12,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from agent_observation_factory import GAME_INFO, make_observation  # noqa: E402
 
-from agent.actions import HEADS  # noqa: E402
+from agent.actions import HEADS, Target  # noqa: E402
 from agent.features import FeatureSpec  # noqa: E402
 from agent.model import build_policy, preset_config  # noqa: E402
 from agent.model.distributions import choose  # noqa: E402
@@ -111,7 +111,11 @@ def test_sampled_actions_are_legal_and_masked_choices_have_zero_probability(setu
             assert (selected[len(chosen) :] == n).all()
         else:
             assert (selected == n).all()
-        assert features["entity_mask"][b, int(out.actions["target_unit"][b])]
+        target = int(out.actions["target_unit"][b])
+        assert features["entity_mask"][b, target]
+        if spec.action_table[a].target is Target.UNIT:
+            assert spec.target_alliance_ok[a, features["entity_alliance"][b, target]]
+            assert spec.target_type_ok[features["entity_type"][b, target], a]
     # Teacher-forcing an illegal action type gives it zero probability.
     illegal = int(np.flatnonzero(~features["available_actions"][0])[0])
     actions = {h: v[:1].unsqueeze(0) for h, v in out.actions.items()}
