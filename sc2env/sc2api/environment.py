@@ -88,6 +88,7 @@ class SC2ApiEnv:
         disable_fog: bool = False,
         realtime: bool = False,
         host: str = "127.0.0.1",
+        refresh_grids: bool = True,
     ):
         self.players = list(players) or [AgentPlayer(), BotPlayer()]
         self.agents = [p for p in self.players if isinstance(p, AgentPlayer)]
@@ -104,6 +105,7 @@ class SC2ApiEnv:
         self.disable_fog = disable_fog
         self.realtime = realtime
         self.host = host
+        self.refresh_grids = refresh_grids
         self.install: SC2Install = find_install(sc2_path or None, build)
         self.map_file = find_map(self.install, map_name)
         self._processes: list[SC2Process] = []
@@ -112,6 +114,7 @@ class SC2ApiEnv:
         self._game_info: Optional[GameInfo] = None
         self._pool: Optional[concurrent.futures.ThreadPoolExecutor] = None
         self._episode_over = True
+        self._game_loop = 0
         self.episodes = 0
 
     # -------------------------------------------------------------- Env
@@ -143,7 +146,9 @@ class SC2ApiEnv:
             raise ValueError(f"step takes one action per agent seat ({len(self.agents)}), got {len(actions)}")
         try:
             self._parallel(lambda pair: pair[0].act(list(pair[1])), list(zip(self._clients, actions)))
-            self._parallel(lambda c: c.step(self.step_mul), self._clients)
+            # Never past the limit: the embedded engine stops exactly there, so both backends agree.
+            loops = max(1, min(self.step_mul, self.game_loop_limit - self._game_loop))
+            self._parallel(lambda c: c.step(loops), self._clients)
             return self._observe(first=False)
         except SC2ApiError as error:
             self._fail(error)
@@ -251,7 +256,19 @@ class SC2ApiEnv:
         self._game_info = game_info_from_proto(self._game_infos[0])
 
     def _observe(self, first: bool) -> list[TimeStep]:
-        responses = self._parallel(lambda c: c.observe(), self._clients)
+        def observe(index: int) -> sc2api_pb2.ResponseObservation:
+            client = self._clients[index]
+            response = client.observe()
+            if not first and self.refresh_grids:
+                # Pathing and placement change as structures go up and die; only game_info carries them.
+                try:
+                    self._game_infos[index] = client.game_info()
+                except SC2ApiError as error:
+                    if error.kind != "game" and error.kind != "state":
+                        raise  # a game that refuses game_info after the end keeps the last grids
+            return response
+
+        responses = self._parallel(observe, list(range(len(self._clients))))
         steps = []
         for player_id, response, info in zip(self._player_ids, responses, self._game_infos):
             observation = observation_from_proto(response, info)
@@ -269,6 +286,7 @@ class SC2ApiEnv:
                     result=result if last else Result.Undecided,
                 )
             )
+        self._game_loop = steps[0].observation.game_loop
         if any(step.last() for step in steps):
             self._episode_over = True
         return steps

@@ -58,6 +58,7 @@ class GameRoom:
 
     @property
     def player_ids(self) -> list[int]:
+        """Player ids of the agent seats, in seat order (melee: seat k plays player k+1)."""
         return [seat + 1 for seat in self.agent_seats]
 
     def claim_seat(self, race: int, name: str) -> int:
@@ -89,8 +90,7 @@ class GameRoom:
     def game_info(self, player_id: int) -> sc2api_pb2.ResponseGameInfo:
         """This player's ResponseGameInfo. Pathing and placement grids are the current ones (as the
         real game answers a later game_info request): structures change them during the game."""
-        game = getattr(self.env, "game", None)
-        info = game.game_info(player_id) if game is not None and hasattr(game, "game_info") else self.env.game_info
+        info = self.env.game_info_for(player_id) if hasattr(self.env, "game_info_for") else self.env.game_info
         planes = self.timesteps[player_id].observation.map
         return game_info_to_proto(info, planes.height, planes.pathable, planes.placeable, self.players,
                                   self.local_map_path)
@@ -105,16 +105,7 @@ class GameRoom:
         """player_result for every player once the game is over (bots included), else []."""
         if not self.ended:
             return []
-        agent_results = {pid: step.result for pid, step in self.timesteps.items()}
-        out = []
-        for player_id in range(1, len(self.players) + 1):
-            if player_id in agent_results:
-                out.append((player_id, agent_results[player_id]))
-            else:  # a bot's result is the mirror of the agents' (two-player games)
-                mine = next(iter(agent_results.values()))
-                mirror = {Result.Victory: Result.Defeat, Result.Defeat: Result.Victory}.get(mine, mine)
-                out.append((player_id, mirror))
-        return out
+        return [(player_id, self.env.game.result(player_id)) for player_id in range(1, len(self.players) + 1)]
 
     def observation(self, player_id: int) -> sc2api_pb2.ResponseObservation:
         return observation_to_proto(self.timesteps[player_id].observation, self.results())

@@ -168,7 +168,9 @@ class EmbeddedSC2Server:
     async def _handle_connection(self, connection: ServerConnection) -> None:
         session = _Session(connection)
         try:
-            async for message in connection:
+            while True:
+                # pysc2 sends its protobuf bytes in text frames; take every frame as raw bytes.
+                message = await connection.recv(decode=False)
                 response = await self._answer(session, message)
                 await connection.send(response.SerializeToString())
                 if response.HasField("quit"):
@@ -229,7 +231,7 @@ class EmbeddedSC2Server:
     async def _forward(self, session: _Session, request: sc2api_pb2.Request) -> sc2api_pb2.Response:
         try:
             await session.upstream.send(request.SerializeToString())
-            response = sc2api_pb2.Response.FromString(await session.upstream.recv())
+            response = sc2api_pb2.Response.FromString(await session.upstream.recv(decode=False))
         except (websockets.ConnectionClosed, OSError, DecodeError) as error:
             session.upstream = None
             session.status = Status.launched
@@ -334,19 +336,18 @@ class EmbeddedSC2Server:
             answer.error = sc2api_pb2.ResponseJoinGame.OtherError
             answer.error_details = "no game created on this process and no server ports to join another"
             return
-        if len(self.room.player_ids) > 1:
-            if not request.HasField("server_ports"):
-                answer.error = sc2api_pb2.ResponseJoinGame.MissingPorts
-                return
-            port = request.server_ports.game_port
-            if port not in self._servers:
-                await self._listen(port)  # where the other processes' agents join
-        try:
+        multiplayer = len(self.room.player_ids) > 1
+        if multiplayer and not request.HasField("server_ports"):
+            answer.error = sc2api_pb2.ResponseJoinGame.MissingPorts
+            return
+        try:  # the host takes its seat before the other processes can reach it
             player_id = self.room.claim_seat(request.race, request.player_name)
         except RoomError as error:
             answer.error = sc2api_pb2.ResponseJoinGame.Error.Value(error.code or "OtherError")
             answer.error_details = str(error)
             return
+        if multiplayer and request.server_ports.game_port not in self._servers:
+            await self._listen(request.server_ports.game_port)  # where the other processes' agents join
         session.player_id = player_id
         await self.room.wait_for_everyone(self.join_timeout_s)
         answer.player_id = player_id
