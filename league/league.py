@@ -119,8 +119,7 @@ class League:
             branch=pick.branch,
             created_at=time.time(),
         )
-        self.store.create_match(match)
-        self.store.count(f"matches_{pick.branch}")
+        self.store.create_match(match, counter=f"matches_{pick.branch}")
         return Assignment(
             match=match,
             player=dataclasses.replace(player, version=match.player_version),
@@ -236,6 +235,8 @@ class League:
         if existing:
             if existing.sha256 != sha256:
                 raise LeagueError("precondition", f"snapshot {sid} is already stored with another checksum")
+            # A retried upload (or a freeze answered with an unchanged version) is done.
+            self.store.clear_pending_freeze(player_id)
             return existing, True
         if not self.store.learner_state(player_id).pending_freeze:
             raise LeagueError("precondition", f"the league did not ask {player_id} for a snapshot: call LearnerCheckin "

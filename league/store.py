@@ -99,7 +99,10 @@ def _match(row) -> MatchRecord:
 class LeagueStore:
     """All league state on disk. Thread-safe; several processes may share one file."""
 
-    def __init__(self, path: str, busy_timeout_s: float = 60.0):
+    def __init__(self, path: str, busy_timeout_s: float = 60.0, synchronous: str = "FULL"):
+        # FULL: a committed result survives power loss too; NORMAL survives a killed process only.
+        if synchronous not in ("FULL", "NORMAL"):
+            raise LeagueError("invalid", f"synchronous must be FULL or NORMAL, got {synchronous!r}")
         self.path = path
         directory = os.path.dirname(os.path.abspath(path))
         os.makedirs(directory, exist_ok=True)
@@ -110,7 +113,7 @@ class LeagueStore:
             raise LeagueError("data_loss", f"cannot open league database {path!r}: {error}") from None
         if str(mode).lower() != "wal":
             raise LeagueError("internal", f"league database {path!r} could not switch to WAL mode (got {mode!r})")
-        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute(f"PRAGMA synchronous={synchronous}")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._lock = threading.RLock()
         self.migrated_from, _ = migrate(self._conn)
@@ -214,6 +217,10 @@ class LeagueStore:
                 (int(reset), snapshot_step, player_id),
             )
 
+    def clear_pending_freeze(self, player_id: str) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE players SET pending_freeze = 0, pending_reset = 0 WHERE player_id = ?", (player_id,))
+
     # ----- payoff and ratings -----
 
     def win_rates(self, player_id: str) -> dict[str, float]:
@@ -233,9 +240,12 @@ class LeagueStore:
 
     # ----- matches and results -----
 
-    def create_match(self, match: MatchRecord) -> None:
+    def create_match(self, match: MatchRecord, counter: str = "") -> None:
+        """Store a handed-out match (and bump `counter`, e.g. its branch, in the same transaction)."""
         with self._write() as conn:
             self._insert_match(conn, match)
+            if counter:
+                self._bump(conn, counter, 1)
 
     @staticmethod
     def _insert_match(conn: sqlite3.Connection, match: MatchRecord) -> None:
@@ -406,10 +416,14 @@ class LeagueStore:
 
     def count(self, name: str, n: int = 1) -> None:
         with self._write() as conn:
-            conn.execute(
-                "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + ?",
-                (name, n, n),
-            )
+            self._bump(conn, name, n)
+
+    @staticmethod
+    def _bump(conn: sqlite3.Connection, name: str, n: int) -> None:
+        conn.execute(
+            "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + ?",
+            (name, n, n),
+        )
 
     def counters(self) -> dict[str, int]:
         with self._read() as conn:

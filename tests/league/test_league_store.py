@@ -87,6 +87,10 @@ def test_checkin_freeze_snapshot_and_reset_flow(league, tmp_path):
     historical = league.store.player("main_0@0")
     assert historical.role.value == "historical" and historical.parent == "main_0"
     assert not league.checkin("main_0", 1, 50, "localhost:1").freeze  # < min steps
+    # a freeze answered with an already stored version still completes the freeze
+    assert league.checkin("main_0", 1, 300, "localhost:1").freeze  # step limit
+    assert upload(league, "main_0", 0)[1] is True
+    assert not league.checkin("main_0", 1, 310, "localhost:1").freeze
     # uninvited snapshots are refused
     with pytest.raises(LeagueError, match="did not ask"):
         upload(league, "main_0", 1)
