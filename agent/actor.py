@@ -212,6 +212,7 @@ class Unroll:
     start_version: int = 0
     pending_reward: float = 0.0
     pending_discount: float = 1.0
+    env_frames: int = 0  # env steps since row 0
 
 
 def zero_where_first(state: tuple[torch.Tensor, ...], first: bool) -> tuple[torch.Tensor, ...]:
@@ -405,6 +406,7 @@ class Actor:
         self.sender.put(learner_pb2.TrajectoryMessage(
             player_id=self._player_id, actor_id=self.actor_id, policy_version=unroll.start_version,
             unroll_length=self.T, codec=wire.CODEC, payload=payload, sequence=self._sequence,
+            env_frames=unroll.env_frames,
         ))
         self.stats.trajectories += 1
 
@@ -461,6 +463,7 @@ class Actor:
                 for i, slot in enumerate(slots):
                     slot.timesteps = slot.env.step(commands[i])
                     self.stats.frames += 1
+                    slot.unroll.env_frames += 1
                     step = slot.timesteps[0]
                     slot.unroll.pending_reward += float(step.reward)
                     if step.last():

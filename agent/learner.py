@@ -86,7 +86,8 @@ class Progress:
 
     version: int = 0
     steps: int = 0
-    frames: int = 0
+    frames: int = 0  # env frames of the fresh trajectories trained on
+    agent_steps: int = 0  # T x B per learner step
     frames_per_second: float = 0.0
     steps_per_second: float = 0.0
     mean_policy_lag: float = 0.0
@@ -178,6 +179,7 @@ class Learner:
         self.progress.steps = int(state["step"])
         self.progress.version = int(state["version"])
         self.progress.frames = int(state["frames"])
+        self.progress.agent_steps = int(state.get("agent_steps", 0))
         self.log(f"learner: resumed {self.player_id} at step {self.progress.steps}, version {self.progress.version}")
 
     def checkpoint(self) -> str:
@@ -187,6 +189,7 @@ class Learner:
             "step": self.progress.steps,
             "version": self.progress.version,
             "frames": self.progress.frames,
+            "agent_steps": self.progress.agent_steps,
             "player_id": self.player_id,
             "config": self.run_config,
         }
@@ -222,6 +225,7 @@ class Learner:
             version=p.version,
             learner_steps=p.steps,
             frames=p.frames,
+            agent_steps=p.agent_steps,
             queue_depth=self.queue.depth(),
             queue_capacity=self.queue.capacity,
             accepted=accepted,
@@ -240,7 +244,7 @@ class Learner:
             return None
         return ReplayBuffer.from_config(self.rl_config)
 
-    def _next_batch(self) -> learning.Batch | None:
+    def _next_batch(self) -> tuple[learning.Batch, int] | None:
         """B trajectories: the replay share from the buffer, the rest fresh from the queue."""
         B = self.config.batch_size
         n_fresh, n_replay = B, 0
@@ -258,7 +262,8 @@ class Learner:
                 versions.append(replayed.policy_version)
             for item in items:
                 self._replay.add(item.payload, item.policy_version)
-        return learning.make_batch(trajectories, versions, self.device)
+        env_frames = sum(item.env_frames for item in items)
+        return learning.make_batch(trajectories, versions, self.device), env_frames
 
     def train(self, max_steps: int | None = None, max_seconds: float | None = None) -> None:
         """Train until stopped (SIGTERM/stop()), `max_steps` more steps or `max_seconds`; checkpoints at the end."""
@@ -274,19 +279,21 @@ class Learner:
                     break
                 if max_seconds is not None and time.time() - start >= max_seconds:
                     break
-                batch = self._next_batch()
-                if batch is None:
+                next_batch = self._next_batch()
+                if next_batch is None:
                     break
+                batch, env_frames = next_batch
                 lag = (self.progress.version - batch.policy_version).float().mean().item()
                 self.policy.train()
                 metrics = learning.learn(batch, self.policy, self.optimizer, self.rl_config, self.config.max_grad_norm)
                 p = self.progress
                 p.steps += 1
-                p.frames += batch.frames
+                p.frames += env_frames
+                p.agent_steps += batch.frames
                 p.version += 1
                 if p.steps % self.config.publish_every_steps == 0:
                     self._publish()
-                window_frames += batch.frames
+                window_frames += env_frames
                 window_steps += 1
                 metrics["policy_lag"] = lag
                 metrics["queue_depth"] = float(self.queue.depth())
@@ -372,7 +379,7 @@ class LeagueLink:
         try:
             reply = self._stub.LearnerCheckin(
                 self._pb.CheckinRequest(player_id=learner.player_id, version=p.version,
-                                        learner_steps=p.frames, learner_address=self.learner_address),
+                                        learner_steps=p.agent_steps, learner_address=self.learner_address),
                 metadata=self._metadata, timeout=10,
             )
             if reply.freeze:

@@ -32,6 +32,7 @@ class QueuedTrajectory:
     actor_id: str
     received_at: float
     payload: bytes = b""  # the compressed form, kept for the replay buffer
+    env_frames: int = 0
 
 
 class TrajectoryQueue:
@@ -182,7 +183,8 @@ class LearnerService(learner_pb2_grpc.LearnerServicer):
                 self.counters.reject(error.reason)
                 self._log_rejection(message.actor_id, error)
                 continue
-            item = QueuedTrajectory(trajectory, message.policy_version, message.actor_id, time.time(), message.payload)
+            item = QueuedTrajectory(trajectory, message.policy_version, message.actor_id, time.time(), message.payload,
+                                    max(message.env_frames, trajectory.unroll_length))
             if not self.trajectories.put(item, self._stop, context):
                 break  # shutting down or the actor went away
             accepted += 1

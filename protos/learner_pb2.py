@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from protos import common_pb2 as protos_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14protos/learner.proto\x12\nstarleague\x1a\x13protos/common.proto\"\xb5\x01\n\x11TrajectoryMessage\x12\x11\n\tplayer_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x02 \x01(\t\x12\x16\n\x0epolicy_version\x18\x03 \x01(\x03\x12\x15\n\runroll_length\x18\x04 \x01(\x05\x12\r\n\x05\x63odec\x18\x05 \x01(\t\x12\x1a\n\x12uncompressed_bytes\x18\x06 \x01(\x03\x12\x0f\n\x07payload\x18\x07 \x01(\x0c\x12\x10\n\x08sequence\x18\x08 \x01(\x03\"\xd2\x01\n\rTrajectoryAck\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x03\x12\x10\n\x08rejected\x18\x02 \x01(\x03\x12K\n\x12rejected_by_reason\x18\x03 \x03(\x0b\x32/.starleague.TrajectoryAck.RejectedByReasonEntry\x12\x17\n\x0flearner_version\x18\x04 \x01(\x03\x1a\x37\n\x15RejectedByReasonEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"9\n\x16LearnerSnapshotRequest\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x0e\n\x06latest\x18\x02 \x01(\x08\"\x0f\n\rStatusRequest\"\x8d\x04\n\rLearnerStatus\x12\x11\n\tplayer_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x15\n\rlearner_steps\x18\x03 \x01(\x03\x12\x0e\n\x06\x66rames\x18\x04 \x01(\x03\x12\x13\n\x0bqueue_depth\x18\x05 \x01(\x05\x12\x16\n\x0equeue_capacity\x18\x06 \x01(\x05\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x07 \x01(\x03\x12K\n\x12rejected_by_reason\x18\x08 \x03(\x0b\x32/.starleague.LearnerStatus.RejectedByReasonEntry\x12\x19\n\x11\x66rames_per_second\x18\t \x01(\x01\x12\x18\n\x10steps_per_second\x18\n \x01(\x01\x12\x17\n\x0fmean_policy_lag\x18\x0b \x01(\x01\x12(\n\theartbeat\x18\x0c \x01(\x0b\x32\x15.starleague.Heartbeat\x12@\n\x0clast_metrics\x18\r \x03(\x0b\x32*.starleague.LearnerStatus.LastMetricsEntry\x1a\x37\n\x15RejectedByReasonEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x1a\x32\n\x10LastMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x32\xe9\x01\n\x07Learner\x12N\n\x10SendTrajectories\x12\x1d.starleague.TrajectoryMessage\x1a\x19.starleague.TrajectoryAck(\x01\x12N\n\x0bGetSnapshot\x12\".starleague.LearnerSnapshotRequest\x1a\x19.starleague.SnapshotChunk0\x01\x12>\n\x06Status\x12\x19.starleague.StatusRequest\x1a\x19.starleague.LearnerStatusb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14protos/learner.proto\x12\nstarleague\x1a\x13protos/common.proto\"\xc9\x01\n\x11TrajectoryMessage\x12\x11\n\tplayer_id\x18\x01 \x01(\t\x12\x10\n\x08\x61\x63tor_id\x18\x02 \x01(\t\x12\x16\n\x0epolicy_version\x18\x03 \x01(\x03\x12\x15\n\runroll_length\x18\x04 \x01(\x05\x12\r\n\x05\x63odec\x18\x05 \x01(\t\x12\x1a\n\x12uncompressed_bytes\x18\x06 \x01(\x03\x12\x0f\n\x07payload\x18\x07 \x01(\x0c\x12\x10\n\x08sequence\x18\x08 \x01(\x03\x12\x12\n\nenv_frames\x18\t \x01(\x03\"\xd2\x01\n\rTrajectoryAck\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x01 \x01(\x03\x12\x10\n\x08rejected\x18\x02 \x01(\x03\x12K\n\x12rejected_by_reason\x18\x03 \x03(\x0b\x32/.starleague.TrajectoryAck.RejectedByReasonEntry\x12\x17\n\x0flearner_version\x18\x04 \x01(\x03\x1a\x37\n\x15RejectedByReasonEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\"9\n\x16LearnerSnapshotRequest\x12\x0f\n\x07version\x18\x01 \x01(\x03\x12\x0e\n\x06latest\x18\x02 \x01(\x08\"\x0f\n\rStatusRequest\"\xa2\x04\n\rLearnerStatus\x12\x11\n\tplayer_id\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x15\n\rlearner_steps\x18\x03 \x01(\x03\x12\x0e\n\x06\x66rames\x18\x04 \x01(\x03\x12\x13\n\x0bqueue_depth\x18\x05 \x01(\x05\x12\x16\n\x0equeue_capacity\x18\x06 \x01(\x05\x12\x10\n\x08\x61\x63\x63\x65pted\x18\x07 \x01(\x03\x12K\n\x12rejected_by_reason\x18\x08 \x03(\x0b\x32/.starleague.LearnerStatus.RejectedByReasonEntry\x12\x19\n\x11\x66rames_per_second\x18\t \x01(\x01\x12\x18\n\x10steps_per_second\x18\n \x01(\x01\x12\x17\n\x0fmean_policy_lag\x18\x0b \x01(\x01\x12(\n\theartbeat\x18\x0c \x01(\x0b\x32\x15.starleague.Heartbeat\x12@\n\x0clast_metrics\x18\r \x03(\x0b\x32*.starleague.LearnerStatus.LastMetricsEntry\x12\x13\n\x0b\x61gent_steps\x18\x0e \x01(\x03\x1a\x37\n\x15RejectedByReasonEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x03:\x02\x38\x01\x1a\x32\n\x10LastMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\x32\xe9\x01\n\x07Learner\x12N\n\x10SendTrajectories\x12\x1d.starleague.TrajectoryMessage\x1a\x19.starleague.TrajectoryAck(\x01\x12N\n\x0bGetSnapshot\x12\".starleague.LearnerSnapshotRequest\x1a\x19.starleague.SnapshotChunk0\x01\x12>\n\x06Status\x12\x19.starleague.StatusRequest\x1a\x19.starleague.LearnerStatusb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,21 +39,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_LEARNERSTATUS_LASTMETRICSENTRY']._loaded_options = None
   _globals['_LEARNERSTATUS_LASTMETRICSENTRY']._serialized_options = b'8\001'
   _globals['_TRAJECTORYMESSAGE']._serialized_start=58
-  _globals['_TRAJECTORYMESSAGE']._serialized_end=239
-  _globals['_TRAJECTORYACK']._serialized_start=242
-  _globals['_TRAJECTORYACK']._serialized_end=452
-  _globals['_TRAJECTORYACK_REJECTEDBYREASONENTRY']._serialized_start=397
-  _globals['_TRAJECTORYACK_REJECTEDBYREASONENTRY']._serialized_end=452
-  _globals['_LEARNERSNAPSHOTREQUEST']._serialized_start=454
-  _globals['_LEARNERSNAPSHOTREQUEST']._serialized_end=511
-  _globals['_STATUSREQUEST']._serialized_start=513
-  _globals['_STATUSREQUEST']._serialized_end=528
-  _globals['_LEARNERSTATUS']._serialized_start=531
-  _globals['_LEARNERSTATUS']._serialized_end=1056
-  _globals['_LEARNERSTATUS_REJECTEDBYREASONENTRY']._serialized_start=397
-  _globals['_LEARNERSTATUS_REJECTEDBYREASONENTRY']._serialized_end=452
-  _globals['_LEARNERSTATUS_LASTMETRICSENTRY']._serialized_start=1006
-  _globals['_LEARNERSTATUS_LASTMETRICSENTRY']._serialized_end=1056
-  _globals['_LEARNER']._serialized_start=1059
-  _globals['_LEARNER']._serialized_end=1292
+  _globals['_TRAJECTORYMESSAGE']._serialized_end=259
+  _globals['_TRAJECTORYACK']._serialized_start=262
+  _globals['_TRAJECTORYACK']._serialized_end=472
+  _globals['_TRAJECTORYACK_REJECTEDBYREASONENTRY']._serialized_start=417
+  _globals['_TRAJECTORYACK_REJECTEDBYREASONENTRY']._serialized_end=472
+  _globals['_LEARNERSNAPSHOTREQUEST']._serialized_start=474
+  _globals['_LEARNERSNAPSHOTREQUEST']._serialized_end=531
+  _globals['_STATUSREQUEST']._serialized_start=533
+  _globals['_STATUSREQUEST']._serialized_end=548
+  _globals['_LEARNERSTATUS']._serialized_start=551
+  _globals['_LEARNERSTATUS']._serialized_end=1097
+  _globals['_LEARNERSTATUS_REJECTEDBYREASONENTRY']._serialized_start=417
+  _globals['_LEARNERSTATUS_REJECTEDBYREASONENTRY']._serialized_end=472
+  _globals['_LEARNERSTATUS_LASTMETRICSENTRY']._serialized_start=1047
+  _globals['_LEARNERSTATUS_LASTMETRICSENTRY']._serialized_end=1097
+  _globals['_LEARNER']._serialized_start=1100
+  _globals['_LEARNER']._serialized_end=1333
 # @@protoc_insertion_point(module_scope)
