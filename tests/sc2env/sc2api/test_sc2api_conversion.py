@@ -254,3 +254,39 @@ def test_results_from_proto():
     response.player_result.add(player_id=1, result=sc2api_pb2.Victory)
     response.player_result.add(player_id=2, result=sc2api_pb2.Defeat)
     assert conversion.results_from_proto(response.player_result) == {1: Result.Victory, 2: Result.Defeat}
+
+
+# ------------------------------------------------------------------ engine observations
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("map_name, players", [
+    ("Simple64", [AgentPlayer(), BotPlayer(difficulty=Difficulty.Hard)]),
+    ("CollectMineralShards", [AgentPlayer()]),
+])
+def test_engine_observations_round_trip_exactly(map_name, players):
+    from sc2env.engine.environment import EmbeddedEnv
+
+    env = EmbeddedEnv(map_name=map_name, players=players, step_mul=16, seed=4, game_loop_limit=1600)
+    timesteps = env.reset()
+    checked = 0
+    for step in range(40):
+        obs = timesteps[0].observation
+        info = conversion.game_info_to_proto(env.game_info, obs.map.height, obs.map.pathable, obs.map.placeable)
+        wire = sc2api_pb2.ResponseObservation.FromString(conversion.observation_to_proto(obs).SerializeToString())
+        back = conversion.observation_from_proto(wire, sc2api_pb2.ResponseGameInfo.FromString(info.SerializeToString()))
+        assert observation_differences(obs, back) == [], f"step {step}"
+        assert conversion.game_info_from_proto(info) == env.game_info
+        checked += len(obs.units)
+        own = obs.own_units()
+        commands = []
+        if len(own):
+            # Move everything around; bad targets now and then (ActionErrors on the wire too).
+            tags = tuple(int(t) for t in own["tag"][:3])
+            commands.append(RawCommand(16, tags, target_point=(10.0 + step % 30, 12.0 + step % 20)))
+            if step % 5 == 0:
+                commands.append(RawCommand(23, tags[:1], target_unit_tag=1))
+        timesteps = env.step([commands] + [[] for _ in timesteps[1:]])
+        if timesteps[0].last():
+            break
+    assert checked > 0
