@@ -191,3 +191,16 @@ def test_deterministic_sample_is_repeatable(setup):
     b = policy.sample(features, policy.initial_state(4), deterministic=True)
     for head in HEADS:
         assert torch.equal(a.actions[head], b.actions[head])
+
+
+def test_an_observation_without_units_gives_finite_outputs_and_a_no_op(setup):
+    _, spec, policy = setup
+    empty = make_observation(seed=0, num_own=0, num_enemy=0, num_neutral=0, abilities=np.zeros(0, np.int32), with_opponent=True)
+    features = spec.stack([spec.encode(empty, GAME_INFO), spec.encode(make_observation(seed=1, with_opponent=True), GAME_INFO)])
+    out = policy.sample(as_torch(features), policy.initial_state(2))
+    assert int(out.actions["action_type"][0]) == 0
+    assert all(bool(torch.isfinite(v).all()) for v in out.logp.values()) and bool(torch.isfinite(out.baseline).all())
+    actions = {h: a.unsqueeze(0) for h, a in out.actions.items()}
+    ev = policy.evaluate({k: v.unsqueeze(0) for k, v in as_torch(features).items()}, actions,
+                         torch.ones(1, 2, dtype=torch.bool), policy.initial_state(2))
+    assert all(bool(torch.isfinite(v).all()) for v in ev.entropy.values())

@@ -104,3 +104,25 @@ def test_to_commands_refuses_indices_beyond_the_engine_observation():
             to_commands(action, timestep.observation, env.game_info, spec)
     finally:
         env.close()
+
+
+def test_features_of_proto_converted_observations_equal_the_engine_ones():
+    """The path real SC2 takes (ResponseObservation -> observation_from_proto) encodes identically."""
+    from sc2env.sc2api.conversion import game_info_from_proto, game_info_to_proto, observation_from_proto, observation_to_proto
+
+    spec = FeatureSpec(preset_config("tiny", max_entities=64))
+    env = make_env("embedded", "Simple64", players=[AgentPlayer(), AgentPlayer()], step_mul=16, seed=2)
+    try:
+        timesteps = env.reset()
+        for _ in range(5):
+            timesteps = env.step([[], []])
+        obs, info = timesteps[0].observation, env.game_info
+        info_proto = game_info_to_proto(info, obs.map.height, obs.map.pathable, obs.map.placeable)
+        converted = observation_from_proto(observation_to_proto(obs), info_proto)
+        direct = spec.encode(obs, info)
+        via_proto = spec.encode(converted, game_info_from_proto(info_proto))
+        assert direct.keys() == via_proto.keys()
+        for name in direct:
+            np.testing.assert_allclose(via_proto[name], direct[name], rtol=1e-6, atol=1e-6, err_msg=name)
+    finally:
+        env.close()
