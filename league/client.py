@@ -51,11 +51,15 @@ class LeagueClient:
     def standings(self) -> league_pb2.StandingsReply:
         return self._call(self.stub.Standings, league_pb2.StandingsRequest())
 
-    def checkin(self, player_id: str, version: int, learner_steps: int, learner_address: str = "") -> league_pb2.CheckinReply:
+    def checkin(
+        self, player_id: str, version: int, learner_steps: int, learner_address: str = ""
+    ) -> league_pb2.CheckinReply:
         return self._call(self.stub.LearnerCheckin, league_pb2.CheckinRequest(
             player_id=player_id, version=version, learner_steps=learner_steps, learner_address=learner_address))
 
-    def put_snapshot(self, player_id: str, version: int, data: bytes, chunk_bytes: int = 1 << 20) -> league_pb2.SnapshotAck:
+    def put_snapshot(
+        self, player_id: str, version: int, data: bytes, chunk_bytes: int = 1 << 20
+    ) -> league_pb2.SnapshotAck:
         sha = hashlib.sha256(data).hexdigest()
 
         def chunks():

@@ -93,7 +93,9 @@ class League:
                 raise LeagueError("not_found", f"unknown player {player_id!r}: learning players are "
                                   f"{[p.player_id for p in players if p.role.learning]}")
             if not player.role.learning:
-                raise LeagueError("invalid", f"{player_id} is a {player.role.value} player; only learning players play matches")
+                raise LeagueError(
+                    "invalid", f"{player_id} is a {player.role.value} player; only learning players play matches"
+                )
         with self._lock:
             if not player_id:
                 player = self._rng.choice([p for p in players if p.role.learning])
@@ -137,7 +139,9 @@ class League:
             if outcome not in OUTCOMES:
                 raise LeagueError("invalid", f"outcome must be one of {OUTCOMES}, got {outcome!r}")
             if game_loops < 0 or player_version < 0:
-                raise LeagueError("invalid", f"game_loops ({game_loops}) and player_version ({player_version}) must be >= 0")
+                raise LeagueError(
+                    "invalid", f"game_loops ({game_loops}) and player_version ({player_version}) must be >= 0"
+                )
             result = self.store.record_result(match_id, outcome, game_loops, player_version, replay_path, self.rules)
         except LeagueError as error:
             self._count_rejection("report", error)
@@ -208,7 +212,8 @@ class League:
             target_rates = [rates.get(p.player_id, 0.5) for p in targets]
             # A learner that restarted from scratch counts its steps from zero again.
             since = learner_steps - state.snapshot_step if learner_steps >= state.snapshot_step else learner_steps
-            decision = freeze_decision(player.role, since, target_rates, self.store.has_snapshot(player_id), self.config)
+            has_snapshot = self.store.has_snapshot(player_id)
+            decision = freeze_decision(player.role, since, target_rates, has_snapshot, self.config)
             if not decision.freeze:
                 return CheckinAnswer(False, False, decision.reason)
             reset = reset_decision(player.role, self.config, self._rng)

@@ -115,7 +115,8 @@ def migrate(conn: sqlite3.Connection, target: int = LATEST_VERSION) -> tuple[int
         if version > LATEST_VERSION:
             raise LeagueError(
                 "precondition",
-                f"league database schema v{version} is newer than this starleague (v{LATEST_VERSION}): upgrade starleague",
+                f"league database schema v{version} is newer than this starleague (v{LATEST_VERSION}): "
+                "upgrade starleague",
             )
         if version == 0:
             conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")

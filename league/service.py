@@ -183,7 +183,8 @@ def _chunks(first: common_pb2.SnapshotChunk, rest: Iterator[common_pb2.SnapshotC
     """(offset, data) of every chunk; later chunks must not name another snapshot."""
     yield first.offset, first.data
     for chunk in rest:
-        if (chunk.player_id and chunk.player_id != first.player_id) or (chunk.version and chunk.version != first.version):
+        other_player = chunk.player_id and chunk.player_id != first.player_id
+        if other_player or (chunk.version and chunk.version != first.version):
             raise LeagueError("invalid", f"chunk for {chunk.player_id}@{chunk.version} in the upload of "
                               f"{first.player_id}@{first.version}: one snapshot per PutSnapshot call")
         yield chunk.offset, chunk.data

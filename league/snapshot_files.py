@@ -57,7 +57,9 @@ class SnapshotFiles:
             with open(tmp, "wb") as f:
                 for offset, data in chunks:
                     if offset != written:
-                        raise LeagueError("invalid", f"snapshot chunk at offset {offset}, expected {written}: send chunks in order")
+                        raise LeagueError(
+                            "invalid", f"snapshot chunk at offset {offset}, expected {written}: send chunks in order"
+                        )
                     if written + len(data) > total_bytes:
                         raise LeagueError("invalid", f"snapshot chunks exceed the announced {total_bytes} bytes")
                     f.write(data)
@@ -66,7 +68,9 @@ class SnapshotFiles:
                 if written != total_bytes:
                     raise LeagueError("invalid", f"snapshot ended after {written} of {total_bytes} bytes")
                 if digest.hexdigest() != sha256:
-                    raise LeagueError("invalid", f"snapshot sha256 {digest.hexdigest()} does not match the announced {sha256}")
+                    raise LeagueError(
+                        "invalid", f"snapshot sha256 {digest.hexdigest()} does not match the announced {sha256}"
+                    )
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, final)

@@ -39,11 +39,16 @@ def freeze_decision(
     if role == Role.MAIN_AGENT and not has_snapshot:
         return FreezeDecision(True, "initial snapshot of a main agent")
     if steps_since_snapshot < config.snapshot_min_steps:
-        return FreezeDecision(False, f"{steps_since_snapshot} < {config.snapshot_min_steps} steps since the last snapshot")
+        return FreezeDecision(
+            False, f"{steps_since_snapshot} < {config.snapshot_min_steps} steps since the last snapshot"
+        )
     if target_win_rates and min(target_win_rates) > config.snapshot_win_rate:
-        return FreezeDecision(True, f"beats every target at > {config.snapshot_win_rate} (min {min(target_win_rates):.3f})")
+        worst = min(target_win_rates)
+        return FreezeDecision(True, f"beats every target at > {config.snapshot_win_rate} (min {worst:.3f})")
     if steps_since_snapshot > config.snapshot_max_steps:
-        return FreezeDecision(True, f"{steps_since_snapshot} > {config.snapshot_max_steps} steps since the last snapshot")
+        return FreezeDecision(
+            True, f"{steps_since_snapshot} > {config.snapshot_max_steps} steps since the last snapshot"
+        )
     worst = f"min win rate {min(target_win_rates):.3f}" if target_win_rates else "no targets yet"
     return FreezeDecision(False, f"{worst} <= {config.snapshot_win_rate} and under the step limit")
 

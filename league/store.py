@@ -175,7 +175,8 @@ class LeagueStore:
              player.bot_difficulty, seq, time.time()),
         )
         conn.execute(
-            "INSERT INTO ratings (player_id, rating, deviation, prior_rating, prior_deviation, fixed) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO ratings (player_id, rating, deviation, prior_rating, prior_deviation, fixed)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
             (player.player_id, rating.rating, rating.deviation, rating.rating, rating.deviation, int(fixed)),
         )
         return seq
@@ -257,7 +258,9 @@ class LeagueStore:
 
     def match(self, match_id: str) -> MatchRecord | None:
         with self._read() as conn:
-            row = conn.execute(f"SELECT {', '.join(_MATCH_COLUMNS)} FROM matches WHERE match_id = ?", (match_id,)).fetchone()
+            row = conn.execute(
+                f"SELECT {', '.join(_MATCH_COLUMNS)} FROM matches WHERE match_id = ?", (match_id,)
+            ).fetchone()
         return _match(row) if row else None
 
     def matches(self, reported: bool | None = None) -> list[MatchRecord]:
@@ -292,7 +295,9 @@ class LeagueStore:
                 f"SELECT {', '.join(_MATCH_COLUMNS)} FROM matches WHERE match_id = ?", (match_id,)
             ).fetchone()
             if row is None:
-                raise LeagueError("not_found", f"unknown match {match_id!r}: report only matches handed out by RequestMatch")
+                raise LeagueError(
+                    "not_found", f"unknown match {match_id!r}: report only matches handed out by RequestMatch"
+                )
             match = _match(row)
             if match.kind != "league":
                 raise LeagueError("invalid", f"match {match_id!r} is an evaluation game; it was recorded when reported")
@@ -317,10 +322,15 @@ class LeagueStore:
         with self._write() as conn:
             for player_id in (match.player_id, match.opponent_id):
                 if not conn.execute("SELECT 1 FROM players WHERE player_id = ?", (player_id,)).fetchone():
-                    raise LeagueError("not_found", f"unknown player {player_id!r} in evaluation result {match.match_id}")
-            existing = conn.execute("SELECT outcome, result_seq FROM matches WHERE match_id = ?", (match.match_id,)).fetchone()
+                    raise LeagueError(
+                        "not_found", f"unknown player {player_id!r} in evaluation result {match.match_id}"
+                    )
+            existing = conn.execute(
+                "SELECT outcome, result_seq FROM matches WHERE match_id = ?", (match.match_id,)
+            ).fetchone()
             if existing:
-                return ReportOutcome(False, True, f"{match.match_id} was already reported as {existing[0]}", existing[1])
+                message = f"{match.match_id} was already reported as {existing[0]}"
+                return ReportOutcome(False, True, message, existing[1])
             seq = self._next_seq(conn)
             self._insert_match(conn, dataclasses.replace(match, kind="eval", reported_at=time.time(), result_seq=seq))
             self._score(conn, match.player_id, match.opponent_id, match.outcome, rules)
@@ -333,7 +343,9 @@ class LeagueStore:
     @staticmethod
     def _score(conn: sqlite3.Connection, home: str, away: str, outcome: str, rules: ScoringRules) -> None:
         def stats(h: str, a: str) -> PairStats:
-            row = conn.execute("SELECT wins, draws, losses, games FROM payoff WHERE home = ? AND away = ?", (h, a)).fetchone()
+            row = conn.execute(
+                "SELECT wins, draws, losses, games FROM payoff WHERE home = ? AND away = ?", (h, a)
+            ).fetchone()
             return PairStats(*row) if row else PairStats()
 
         def rating(pid: str) -> RatingState:
@@ -354,7 +366,9 @@ class LeagueStore:
                 (h, a, s.wins, s.draws, s.losses, s.games),
             )
         for pid, r in ((home, effects.home_rating), (away, effects.away_rating)):
-            conn.execute("UPDATE ratings SET rating = ?, deviation = ? WHERE player_id = ?", (r.rating, r.deviation, pid))
+            conn.execute(
+                "UPDATE ratings SET rating = ?, deviation = ? WHERE player_id = ?", (r.rating, r.deviation, pid)
+            )
 
     def games_played(self) -> dict[tuple[str, str], int]:
         """Reported games per (player, opponent), counted from both sides, not decayed."""

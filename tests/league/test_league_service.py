@@ -116,7 +116,8 @@ def test_bad_snapshot_uploads_are_refused(client):
     code, details = status_of(lambda: client.put_snapshot("main_0", 1, b"xyz"))
     assert code == grpc.StatusCode.FAILED_PRECONDITION and "LearnerCheckin" in details
     client.checkin("main_0", 1, 0)
-    chunk = common_pb2.SnapshotChunk(player_id="main_0", version=1, sha256="0" * 64, total_bytes=3, offset=0, data=b"xyz")
+    chunk = common_pb2.SnapshotChunk(player_id="main_0", version=1, sha256="0" * 64, total_bytes=3, offset=0,
+                                     data=b"xyz")
     code, details = status_of(lambda: client.stub.PutSnapshot(iter([chunk]), metadata=client.metadata, timeout=10))
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "sha256" in details
     code, _ = status_of(lambda: client.stub.PutSnapshot(iter([]), metadata=client.metadata, timeout=10))

@@ -185,12 +185,15 @@ def test_migrating_a_v1_database(tmp_path):
     path = str(tmp_path / "old.sqlite")
     conn = sqlite3.connect(path, isolation_level=None)
     assert migrate(conn, target=1) == (0, 1)
-    conn.execute("INSERT INTO players (player_id, role, race, created_seq, created_at) VALUES ('main_0', 'main_agent', 'Terran', 1, 0)")
+    conn.execute("INSERT INTO players (player_id, role, race, created_seq, created_at)"
+                 " VALUES ('main_0', 'main_agent', 'Terran', 1, 0)")
     conn.execute("INSERT INTO players (player_id, role, race, bot_difficulty, created_seq, created_at)"
                  " VALUES ('bot:veryeasy', 'bot', 'Terran', 'VeryEasy', 2, 0)")
     for pid, rating, deviation, fixed in (("main_0", 0, 350, 0), ("bot:veryeasy", 0, 0, 1)):
-        conn.execute("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?)", (pid, rating, deviation, rating, deviation, fixed))
-    conn.execute("INSERT INTO matches (match_id, kind, player_id, opponent_id, created_at) VALUES ('m1', 'league', 'main_0', 'bot:veryeasy', 0)")
+        conn.execute("INSERT INTO ratings VALUES (?, ?, ?, ?, ?, ?)",
+                     (pid, rating, deviation, rating, deviation, fixed))
+    conn.execute("INSERT INTO matches (match_id, kind, player_id, opponent_id, created_at)"
+                 " VALUES ('m1', 'league', 'main_0', 'bot:veryeasy', 0)")
     assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE name = 'counters'")] == []
     conn.close()
 
