@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import statistics
 import sys
 import time
@@ -144,6 +145,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     device = torch.device(args.device)
+    load_before = os.getloadavg()[0]
     results = []
     for num_steps, batch in SHAPES:
         inputs = make_inputs(num_steps, batch, device)
@@ -155,10 +157,11 @@ def main(argv=None) -> int:
             results.append({"T": num_steps, "B": batch, "impl": name, "us_per_call": seconds * 1e6, "reps": reps,
                             "speedup_vs_reverse_scan": base / seconds})
     info = machine(device)
-    command = "python -m bench.vtrace_bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    info["load_average_1m"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]  # before, after: others' load
+    command = "python -m bench.vtrace_bench " + shlex.join(argv if argv is not None else sys.argv[1:])
     report = {"benchmark": "vtrace", "device": str(device), "machine": info, "command": command.strip(),
               "note": args.note, "results": results}
-    lines = [f"# V-trace speed ({device})", "", f"Command: `{command.strip()}`  ", f"Machine: {json.dumps(info)}", ""]
+    lines = [f"# V-trace speed ({device})", "", "```", command.strip(), "```", "", f"Machine: {json.dumps(info)}", ""]
     if args.note:
         lines += [args.note, ""]
     lines += ["| T | B | implementation | us / call | x reverse scan |", "|---|---|---|---:|---:|"]
