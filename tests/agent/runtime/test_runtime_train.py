@@ -1,0 +1,39 @@
+"""`starleague train` end to end: league, learner and actors as real processes on localhost."""
+
+import glob
+import os
+import re
+import subprocess
+import sys
+
+import psutil
+import pytest
+
+import runtime_processes as procs
+
+
+@pytest.mark.timeout(240)
+def test_train_tiny_runs_learns_publishes_and_stops_cleanly(tmp_path):
+    run_dir = str(tmp_path / "run")
+    argv = [sys.executable, "-m", "starleague", "train", *procs.SMALL, "--run-dir", run_dir,
+            "--set", "league.main_exploiters=0", "--set", "env.game_loop_limit=800",
+            "--set", "learner.league_checkin_seconds=2", "--set", "learner.checkpoint_every_seconds=5",
+            "--actors", "1", "--steps", "6", "--minutes", "3"]
+    result = subprocess.run(argv, capture_output=True, text=True, env=procs.env(), timeout=230)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+
+    steps = re.search(r"main_0: (\d+) learner steps, (\d+) frames, version (\d+)", output)
+    assert steps and int(steps.group(1)) >= 6 and int(steps.group(2)) > 0, output[-3000:]
+    assert re.search(r"league: \d+ players, [1-9]\d* results", output), output[-3000:]
+    for where in ("checkpoints:", "logs:", "replays:"):
+        assert where in output
+    assert glob.glob(os.path.join(run_dir, "checkpoints", "main_0", "ckpt_*.pt"))
+
+    actor_log = open(os.path.join(run_dir, "logs", "actor_0.log")).read()
+    loaded = re.search(r"snapshots_loaded=(\d+)", actor_log)
+    assert loaded and int(loaded.group(1)) >= 2, "new parameter versions must reach the actor"
+    learner_log = open(os.path.join(run_dir, "logs", "learner_main_0.log")).read()
+    assert "final checkpoint" in learner_log
+    leftovers = [p.pid for p in psutil.process_iter(["cmdline"]) if run_dir in " ".join(p.info["cmdline"] or [])]
+    assert leftovers == [], f"processes left running: {leftovers}"
