@@ -203,3 +203,9 @@ def test_bad_settings_get_clear_errors():
 def test_empty_batch_is_fine():
     got = vtrace(*random_unroll(num_steps=4, batch=0))
     assert got.vs.shape == (4, 0)
+
+
+def test_device_mismatch_gets_a_clear_error():
+    log_rhos, discounts, rewards, values, bootstrap = random_unroll(num_steps=4, batch=3)
+    with pytest.raises(RLInputError, match="bootstrap_value: expected device cpu"):
+        vtrace(log_rhos, discounts, rewards, values, bootstrap.to("meta"))
