@@ -240,8 +240,13 @@ def action_types() -> tuple[ActionType, ...]:
 NO_OP = 0
 
 
-def heads_used(action_type: ActionType) -> dict[str, bool]:
-    """Which heads an action of this type reads (the others' outputs are ignored)."""
+def heads_used(action_type: "ActionType | int") -> dict[str, bool]:
+    """Which heads an action of this type (or index into action_types()) reads; the rest are ignored."""
+    if not isinstance(action_type, ActionType):
+        table = action_types()
+        if not 0 <= int(action_type) < len(table):
+            raise ActionError(f"action_type {int(action_type)} outside the table of {len(table)} action types")
+        action_type = table[int(action_type)]
     return {
         "action_type": True,
         "delay": True,

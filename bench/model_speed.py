@@ -41,6 +41,8 @@ def machine() -> dict:
         "cpu": cpu, "cores": os.cpu_count(), "torch": torch.__version__, "commit": commit,
         "gpu": torch.cuda.get_device_name() if torch.cuda.is_available() else None,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        # The machine is shared: the 1-minute load average says how contended the run was.
+        "load_average_1min": round(os.getloadavg()[0], 2),
     }
 
 
@@ -97,7 +99,8 @@ def write(results: dict, command: str) -> None:
     lines = [
         "# Policy speed (bench/model_speed.py)", "",
         f"Command: `{command}`  ", f"Machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']}, "
-        f"GPU: {m['gpu'] or 'none (CPU only)'}, commit {m['commit']}, {m['date']}", "",
+        f"GPU: {m['gpu'] or 'none (CPU only)'}, commit {m['commit']}, {m['date']}, "
+        f"1-min load average {m['load_average_1min']} (shared machine)", "",
         "Actor side, tiny preset, one CPU thread (features precomputed; encoding measured apart):", "",
         "| batch | inference steps/s | encode us/obs | steps/s incl. encoding |", "|---|---|---|---|",
     ]
@@ -117,8 +120,10 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short timings, write nothing")
     parser.add_argument("--seconds", type=float, default=3.0, help="time per measurement")
     args = parser.parse_args()
+    load_before = round(os.getloadavg()[0], 2)
     results = run(0.3 if args.quick else args.seconds)
     results["machine"] = machine()
+    results["machine"]["load_average_1min_at_start"] = load_before
     if not args.quick:
         write(results, f".venv/bin/python -m bench.model_speed --seconds {args.seconds}")
         print(f"wrote {RESULTS / 'model_speed.json'} and .md")

@@ -52,6 +52,9 @@ def test_heads_used():
     assert heads_used(action_types()[0]) == {h: h in ("action_type", "delay") for h in HEADS}
     used = heads_used(action_types()[index("attack_point")])
     assert used["selected_units"] and used["target_location"] and used["queued"] and not used["target_unit"]
+    assert heads_used(index("attack_point")) == used
+    with pytest.raises(ActionError):
+        heads_used(10**6)
     used = heads_used(action_types()[index("train_marine")])
     assert used["selected_units"] and not used["target_location"] and not used["target_unit"]
 
