@@ -213,7 +213,7 @@ def play_game(policy, job: GameJob, env_settings: dict[str, Any]) -> GameResult:
         fraction = env_settings.get("replay_fraction", 0.0)
         keep = outcome == "loss" or (job.game_index * fraction) % 1.0 + fraction >= 1.0
         if directory and keep:
-            name = f"eval-{job.snapshot_index}-{job.opponent}-{job.game_index}-seed{job.seed}.slreplay"
+            name = f"eval-{job.snapshot_index}-{job.opponent}-{job.game_index}-seed{job.seed}.slrp"
             replay = env.save_replay(os.path.join(directory, name))
         return GameResult(job, outcome, int(timestep.observation.game_loop), replay)
     finally:
