@@ -89,7 +89,11 @@ class SC2ApiEnv:
         realtime: bool = False,
         host: str = "127.0.0.1",
         refresh_grids: bool = True,
+        observe_opponent: bool = False,
     ):
+        if observe_opponent:
+            raise SC2ApiError("observe_opponent needs the embedded engine: a real game shows each process only "
+                              "its own player's view", kind="state")
         self.players = list(players) or [AgentPlayer(), BotPlayer()]
         self.agents = [p for p in self.players if isinstance(p, AgentPlayer)]
         if not self.agents:
@@ -138,6 +142,9 @@ class SC2ApiEnv:
         except SC2ApiError as error:
             self._fail(error)
             raise
+        except BaseException:  # Ctrl-C or a bug mid-handshake: no half-joined game survives
+            self._abort()
+            raise
 
     def step(self, actions: Sequence[Action]) -> list[TimeStep]:
         if self._episode_over:
@@ -152,6 +159,9 @@ class SC2ApiEnv:
             return self._observe(first=False)
         except SC2ApiError as error:
             self._fail(error)
+            raise
+        except BaseException:
+            self._abort()
             raise
 
     def save_replay(self, path: str) -> str:
@@ -210,15 +220,17 @@ class SC2ApiEnv:
         if self._pool is None:
             self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=len(self.agents))
         futures = [self._pool.submit(fn, item) for item in items]
-        results, first_error = [], None
+        results, errors = [], []
         for future in futures:
             try:
                 results.append(future.result())
-            except Exception as error:  # wait for all, then raise the first
-                first_error = first_error or error
+            except Exception as error:  # wait for all, then raise the one that explains the rest
+                errors.append(error)
                 results.append(None)
-        if first_error is not None:
-            raise first_error
+        if errors:
+            # A dead process makes its peers fail too ("player left"); report the dead one.
+            restartable = [e for e in errors if isinstance(e, SC2ApiError) and e.restartable]
+            raise (restartable or errors)[0]
         return results
 
     def _launch(self) -> None:
@@ -295,11 +307,16 @@ class SC2ApiEnv:
         """A broken transport means a broken game: kill it so reset() starts clean."""
         if error.restartable or error.kind in ("version", "unknown_map"):
             log.error("SC2 game failed (%s): %s; killing its processes", error.kind, error)
-            for client in self._clients:
-                client.close()
-            for process in self._processes:
-                process.kill()
-                process.close()
-            self._clients, self._processes = [], []
-            self._episode_over = True
+            self._abort()
+
+    def _abort(self) -> None:
+        """Kill every process at once (their sockets close, so no worker thread stays blocked)."""
+        for process in self._processes:
+            process.kill()
+        for client in self._clients:
+            client.close()
+        for process in self._processes:
+            process.close()
+        self._clients, self._processes = [], []
+        self._episode_over = True
 

@@ -126,6 +126,9 @@ class GameRoom:
         """Wait for every agent to ask for a step, then advance `count` loops once for all."""
         if self.ended:
             return self.game_loop
+        gone = sorted(set(self.player_ids) & self.left - {player_id})
+        if gone:
+            raise RoomError(f"player {gone[0]} left the game; it cannot go on", code="OtherError")
         if self._step_done is None or self._step_done.done():
             self._step_done = asyncio.get_running_loop().create_future()
         done = self._step_done
@@ -156,7 +159,11 @@ class GameRoom:
                 return file.read()
 
     def leave(self, player_id: int) -> None:
+        """A player left (or its connection dropped): nobody waits for its step any more."""
         self.left.add(player_id)
+        if self._step_done is not None and not self._step_done.done():
+            self._step_done.set_exception(RoomError(f"player {player_id} left the game", code="OtherError"))
+            self._step_requests = {}
 
     @property
     def everyone_left(self) -> bool:

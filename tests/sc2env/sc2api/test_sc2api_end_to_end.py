@@ -247,3 +247,23 @@ def test_real_sc2_pysc2_agent_vs_agent(monkeypatch):
         while not timesteps[0].last():
             timesteps = env.step([actions.RAW_FUNCTIONS.no_op(), actions.RAW_FUNCTIONS.no_op()])
         assert timesteps[0].last()
+
+
+@pytest.mark.timeout(120)
+def test_self_play_peer_crash_is_a_clear_error_not_a_hang(shim_env):
+    import time
+
+    env = make_env("sc2", map="Simple64", players=[AgentPlayer(), AgentPlayer()], step_mul=8, seed=1,
+                   sc2_path=shim_env, timeout_s=60)
+    try:
+        env.reset()
+        env.step([[], []])
+        env.processes[1].kill()  # the joining player's game dies mid-match
+        started = time.monotonic()
+        with pytest.raises(Exception) as info:
+            env.step([[], []])
+        assert time.monotonic() - started < 30  # the host stops waiting for the lost player
+        assert "connection" in str(info.value) or "left the game" in str(info.value)
+        assert env.processes == []  # everything killed; reset() would start over
+    finally:
+        env.close()
