@@ -57,7 +57,8 @@ def compute_standings(store: LeagueStore) -> Standings:
         rating = ratings[p.player_id]
         rows.append(StandingRow(p.player_id, p.role.value, p.race, version, p.parent, total, rating.rating,
                                 rating.deviation, state.learner_steps, vs_bots))
-    rows.sort(key=lambda r: (-r.rating, r.player_id))
+    # A leaderboard of players with games; unplayed ones (their rating is only a prior) after them.
+    rows.sort(key=lambda r: (r.games == 0, -r.rating, r.player_id))
     pending, reported = store.match_counts()
     return Standings(tuple(rows), payoff, store.counters(), pending, reported)
 
