@@ -79,6 +79,9 @@ class LeagueConfig:
     # the other bots start `bot_rating_step` apart and are rated from their games.
     anchor_rating: float = 0.0
     bot_rating_step: float = 200.0
+    # Measured ladder ratings, one per bot in `bots` order (e.g. from bench/results/bot_ladder.json);
+    # empty = anchor + rank * bot_rating_step. The first bot stays the fixed anchor.
+    bot_ratings: list[float] = dataclasses.field(default_factory=list)
     initial_rating_deviation: float = 350.0
     min_rating_deviation: float = 30.0
     # Learning players change between games: their deviation grows by this much per game.

@@ -78,6 +78,10 @@ def initial_rating(player: Player, config: LeagueConfig, bot_rank: int = 0, pare
     """Prior rating: bots on the ladder (the first is the anchor), snapshots from their parent."""
     if player.role == Role.BOT:
         deviation = 0.0 if bot_rank == 0 else config.initial_rating_deviation
+        if config.bot_ratings:
+            if len(config.bot_ratings) != len(config.bots):
+                raise ValueError(f"league.bot_ratings has {len(config.bot_ratings)} values for {len(config.bots)} bots")
+            return Rating(config.bot_ratings[bot_rank], deviation)
         return Rating(config.anchor_rating + bot_rank * config.bot_rating_step, deviation)
     if player.role == Role.HISTORICAL and parent is not None:
         return parent

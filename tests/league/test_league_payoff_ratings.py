@@ -71,3 +71,12 @@ def test_bot_ladder_priors():
     bot = Player("bot:medium", Role.BOT, "Terran", bot_difficulty="Medium")
     assert initial_rating(bot, config, bot_rank=2) == Rating(400.0, config.initial_rating_deviation)
     assert initial_rating(bot, config, bot_rank=0).deviation == 0.0
+
+
+def test_measured_bot_ratings_replace_the_ladder_steps():
+    config = LeagueConfig(bots=["VeryEasy", "Easy"], bot_ratings=[-50.0, 310.0])
+    easy = Player("bot:easy", Role.BOT, "Terran", bot_difficulty="Easy")
+    assert initial_rating(easy, config, bot_rank=1).rating == 310.0
+    assert initial_rating(easy, config, bot_rank=0) == Rating(-50.0, 0.0)
+    with pytest.raises(ValueError, match="2 bots"):
+        initial_rating(easy, LeagueConfig(bots=["VeryEasy", "Easy"], bot_ratings=[0.0]), bot_rank=0)
