@@ -5,6 +5,7 @@ actor requests sized per StarCraft II process, probes on the gRPC health ports."
 
 from __future__ import annotations
 
+import base64
 import copy
 import re
 import shutil
@@ -59,8 +60,13 @@ def parse_quantity(value) -> float:
     return float(text)
 
 
+def config_of_map(objects) -> dict[str, str]:
+    return by_kind(objects, "ConfigMap")["starleague-config"]["data"]
+
+
 def config_of(objects):
-    data = by_kind(objects, "ConfigMap")["starleague-config"]["data"]
+    """The RunConfig the pods resolve: the ConfigMap's preset plus the overrides the args pass."""
+    data = config_of_map(objects)
     overrides = [f"env.backend={data['STARLEAGUE_ENV_BACKEND']}",
                  f"actor.envs_per_actor={data['STARLEAGUE_ENVS_PER_ACTOR']}"]
     return build_config(data["STARLEAGUE_PRESET"], overrides)
@@ -185,10 +191,6 @@ def test_one_learner_per_learning_player_of_the_preset(rendered):
     assert set(players) == expected, f"{overlay}: learners {sorted(players)} != preset's {sorted(expected)}"
 
 
-def config_of_map(objects):
-    return by_kind(objects, "ConfigMap")["starleague-config"]["data"]
-
-
 def test_actors_dial_existing_services(rendered):
     overlay, objects = rendered
     services = by_kind(objects, "Service")
@@ -239,8 +241,6 @@ def test_references_resolve(rendered):
 
 
 def test_token_secret_holds_the_token(rendered):
-    import base64
-
     _, objects = rendered
     secret = by_kind(objects, "Secret")["starleague-token"]
     assert base64.b64decode(secret["data"]["token"]).decode().strip() == "test-token"
@@ -248,11 +248,14 @@ def test_token_secret_holds_the_token(rendered):
 
 def test_actor_requests_cover_one_sc2_process_per_environment(rendered):
     overlay, objects = rendered
-    config = config_of(objects)
-    assert config.env.backend == "sc2"
-    games = config.actor.envs_per_actor
     for deployment in (o for o in by_kind(objects, "Deployment").values()
                        if o["metadata"]["labels"]["app.kubernetes.io/component"] == "actors"):
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        args = [expand(a, labels, container(deployment), config_of_map(objects)) for a in container(deployment)["args"]]
+        # The games this actor runs: its --envs, or its preset's envs_per_actor.
+        config = build_config(flag(args, "--preset"), [a.split("=", 1)[1] for a in args if a.startswith("--set=")])
+        games = int(flag(args, "--envs")) if any(a.startswith("--envs=") for a in args) else config.actor.envs_per_actor
+        assert config.env.backend == "sc2" and games >= 1
         requests = container(deployment)["resources"]["requests"]
         limits = container(deployment)["resources"]["limits"]
         assert parse_quantity(requests["cpu"]) >= games * CPU_PER_GAME + ACTOR_CPU
