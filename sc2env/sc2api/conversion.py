@@ -161,23 +161,27 @@ def units_from_proto(units: Sequence[raw_pb2.Unit]) -> np.ndarray:
     return np.array(rows, dtype=UNIT_DTYPE) if rows else np.zeros(0, dtype=UNIT_DTYPE)
 
 
-def unit_to_proto(row: np.void, unit: Optional[raw_pb2.Unit] = None) -> raw_pb2.Unit:
-    """One UNIT_DTYPE row -> raw_pb2.Unit (filled into `unit` when given)."""
-    unit = unit if unit is not None else raw_pb2.Unit()
-    for name in _SCALAR_UNIT_FIELDS:
-        setattr(unit, name, row[name].item())
-    unit.pos.x, unit.pos.y, unit.pos.z = float(row["x"]), float(row["y"]), float(row["z"])
-    for slot in range(min(int(row["order_count"]), MAX_ORDERS)):
-        order = unit.orders.add(ability_id=int(row["order_ability_id"][slot]))
-        order.progress = float(row["order_progress"][slot])
-        tag = int(row["order_target_tag"][slot])
-        x, y = float(row["order_target_x"][slot]), float(row["order_target_y"][slot])
-        if tag:
-            order.target_unit_tag = tag
-        elif x or y:
-            order.target_world_space_pos.x, order.target_world_space_pos.y = x, y
-    unit.buff_ids.extend(int(b) for b in row["buff_ids"] if b)
-    return unit
+def units_to_proto(units: np.ndarray, out) -> None:
+    """UNIT_DTYPE table -> raw_pb2.Unit messages appended to `out` (a repeated Unit field)."""
+    names = units.dtype.names
+    index = {name: i for i, name in enumerate(names)}
+    scalar = [(name, index[name]) for name in _SCALAR_UNIT_FIELDS]
+    ix, iy, iz = index["x"], index["y"], index["z"]
+    i_count, i_ability = index["order_count"], index["order_ability_id"]
+    i_tx, i_ty, i_tag, i_progress = (index["order_target_x"], index["order_target_y"], index["order_target_tag"],
+                                     index["order_progress"])
+    i_buffs = index["buff_ids"]
+    for row in units.tolist():  # python scalars (and lists for the order/buff slots): fast to read
+        unit = out.add(**{name: row[i] for name, i in scalar})
+        unit.pos.x, unit.pos.y, unit.pos.z = row[ix], row[iy], row[iz]
+        for slot in range(min(row[i_count], MAX_ORDERS)):
+            order = unit.orders.add(ability_id=row[i_ability][slot], progress=row[i_progress][slot])
+            tag, x, y = row[i_tag][slot], row[i_tx][slot], row[i_ty][slot]
+            if tag:
+                order.target_unit_tag = tag
+            elif x or y:
+                order.target_world_space_pos.x, order.target_world_space_pos.y = x, y
+        unit.buff_ids.extend(b for b in row[i_buffs] if b)
 
 
 # ---------------------------------------------------------------- game info
@@ -314,8 +318,7 @@ def observation_to_proto(
     out.score.score = int(round(observation.score))
     raw = out.raw_data
     raw.player.upgrade_ids.extend(int(u) for u in observation.upgrades)
-    for row in observation.units:
-        unit_to_proto(row, raw.units.add())
+    units_to_proto(observation.units, raw.units)
     raw.map_state.visibility.CopyFrom(encode_image(observation.map.visibility, 8))
     raw.map_state.creep.CopyFrom(encode_image(observation.map.creep, 1))
     for effect in observation.effects:
