@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from sc2env.engine import kernel as K
+from sc2env.engine import observe_kernel as OK
 from sc2env.engine import state as S
 from sc2env.engine.gamedata import UnitTypes, load_unit_types
 from sc2env.engine.maps import MapSpec, melee_map
@@ -214,34 +215,13 @@ class Game:
 
     # ---------------------------------------------------------- bookkeeping
     def _update_food(self) -> None:
-        st = self.state
-        it, tf = st.it, self.tf
-        alive = it[S.ALIVE] == 1
-        for p in (1, 2):
-            mine = alive & (it[S.OWNER] == p)
-            used = tf[K.T_FOOD_REQ, it[S.TYPE, mine]].sum()
-            for q in S.QUEUE:
-                queued = it[q, mine]
-                used += tf[K.T_FOOD_REQ, queued[queued >= 0]].sum()
-            built = mine & (it[S.BUILT] == 1)
-            cap = self.types.food_provided[it[S.TYPE, built]].sum()
-            st.pl[S.P_FOOD_USED, p] = used
-            st.pl[S.P_FOOD_CAP, p] = min(cap, S.FOOD_CAP_MAX)
+        OK.update_food(self.state.it, self.tf, self.ti, self.types.food_provided, self.state.pl)
 
     def _update_visibility(self) -> None:
         st = self.state
         for p in (1, 2):
             K.visibility(st.fl, st.it, self.tf, p, st.visibility[p], self.map.height, self.map.width)
-        # Enemy structures seen now are remembered (shown as Snapshot under fog).
-        it = st.it
-        structs = np.flatnonzero((it[S.ALIVE] == 1) & self.ti[K.T_IS_STRUCTURE, it[S.TYPE]].astype(bool)
-                                 & (it[S.OWNER] >= 1) & (it[S.OWNER] <= 2))
-        if len(structs):
-            cx = np.clip(st.fl[S.X, structs].astype(np.int64), 0, self.map.width - 1)
-            cy = np.clip(st.fl[S.Y, structs].astype(np.int64), 0, self.map.height - 1)
-            for p in (1, 2):
-                seen = st.visibility[p, cy, cx] == 2
-                st.snapshot[p, structs[seen]] = 1
+        OK.remember_structures(st.fl, st.it, self.ti, st.visibility, st.snapshot)
 
     def _check_melee_end(self) -> None:
         st = self.state

@@ -312,23 +312,89 @@ def _can_target(it, ti, tf, i, j):
     return ti[W_GROUND, it[TYPE, i]] == 1  # everything we model is on the ground
 
 
+BUCKET = 4.0  # cells per side of the spatial hash used for target scans and collisions
+
+
+CBUCKET = 2.0  # finer hash for collisions: largest radius sum (two Siege Tanks) is 1.75
+
+
 @njit(cache=True)
-def _acquire(i, fl, it, tf, ti, cap, radius):
-    """Best target for unit i within `radius` (edge distance): armed units first, then others, then structures."""
+def _build_buckets(fl, it, head, nxt, count, nbx, nby):
+    """Spatial hash of live units: head[bucket] -> first slot, nxt[slot] -> next slot (deterministic
+    order); count[owner, bucket] = live units of players 1 and 2 there (lets scans skip empty buckets)."""
+    head[:] = -1
+    count[:, :] = 0
+    for i in range(fl.shape[1] - 1, -1, -1):
+        if it[ALIVE, i] != 1:
+            continue
+        bx = min(max(int(fl[X, i] / BUCKET), 0), nbx - 1)
+        by = min(max(int(fl[Y, i] / BUCKET), 0), nby - 1)
+        b = by * nbx + bx
+        nxt[i] = head[b]
+        head[b] = i
+        o = it[OWNER, i]
+        if o == 1 or o == 2:
+            count[o, b] += 1
+
+
+@njit(cache=True)
+def _collidable(it, tf, ti, i):
+    if it[ALIVE, i] != 1:
+        return False
+    t = it[TYPE, i]
+    if ti[T_IS_STRUCTURE, t] == 1 or tf[T_SPEED, t] <= 0.0:
+        return False
+    o = it[ORDER, i]
+    return not (o == GATHER or o == MINING or o == RETURN or o == CONSTRUCT)
+
+
+@njit(cache=True)
+def _build_collision_buckets(fl, it, tf, ti, head, nxt, nbx, nby):
+    head[:] = -1
+    for i in range(fl.shape[1] - 1, -1, -1):
+        if not _collidable(it, tf, ti, i):
+            continue
+        bx = min(max(int(fl[X, i] / CBUCKET), 0), nbx - 1)
+        by = min(max(int(fl[Y, i] / CBUCKET), 0), nby - 1)
+        b = by * nbx + bx
+        nxt[i] = head[b]
+        head[b] = i
+
+
+@njit(cache=True)
+def _acquire(i, fl, it, tf, ti, radius, head, nxt, count, nbx, nby):
+    """Best target for unit i within `radius` (edge distance): armed units first, then others, then structures.
+
+    Ties go to the lower slot, so the answer does not depend on the scan order.
+    """
     best = -1
     best_score = 1e18
-    for j in range(cap):
-        if not _can_target(it, ti, tf, i, j):
-            continue
-        d = _gap(fl, tf, it, i, j)
-        if d > radius:
-            continue
-        tj = it[TYPE, j]
-        prio = 0.0 if tf[W_DAMAGE, tj] > 0 else (1000.0 if ti[T_IS_STRUCTURE, tj] == 0 else 2000.0)
-        score = prio + d
-        if score < best_score:
-            best_score = score
-            best = j
+    reach = radius + 3.5  # largest footprint half-size + a loop of movement since the hash was built
+    x = fl[X, i]
+    y = fl[Y, i]
+    bx0 = max(int((x - reach) / BUCKET), 0)
+    bx1 = min(int((x + reach) / BUCKET), nbx - 1)
+    by0 = max(int((y - reach) / BUCKET), 0)
+    by1 = min(int((y + reach) / BUCKET), nby - 1)
+    enemy = 3 - it[OWNER, i]
+    if enemy < 1 or enemy > 2:
+        return -1
+    for by in range(by0, by1 + 1):
+        for bx in range(bx0, bx1 + 1):
+            if count[enemy, by * nbx + bx] == 0:
+                continue
+            j = head[by * nbx + bx]
+            while j >= 0:
+                if _can_target(it, ti, tf, i, j):
+                    d = _gap(fl, tf, it, i, j)
+                    if d <= radius:
+                        tj = it[TYPE, j]
+                        prio = 0.0 if tf[W_DAMAGE, tj] > 0 else (1000.0 if ti[T_IS_STRUCTURE, tj] == 0 else 2000.0)
+                        score = prio + d
+                        if score < best_score or (score == best_score and j < best):
+                            best_score = score
+                            best = j
+                j = nxt[j]
     return best
 
 
@@ -407,14 +473,69 @@ def _finish_order(it, events, n_events, i):
 
 
 @njit(cache=True)
+def _collide(fl, it, tf, ti, pathable, i, j, ri, oi):
+    """Push units i and j apart if they overlap (the one holding still gives way less)."""
+    if it[ALIVE, j] != 1:
+        return
+    tj = it[TYPE, j]
+    if ti[T_IS_STRUCTURE, tj] == 1 or tf[T_SPEED, tj] <= 0.0:
+        return
+    oj = it[ORDER, j]
+    if oj == GATHER or oj == MINING or oj == RETURN or oj == CONSTRUCT:
+        return
+    dx = fl[X, j] - fl[X, i]
+    dy = fl[Y, j] - fl[Y, i]
+    rs = ri + tf[T_RADIUS, tj]
+    d2 = dx * dx + dy * dy
+    if d2 >= rs * rs:
+        return
+    d = np.sqrt(d2)
+    if d < 1e-6:
+        ang = (i * 2.399963) % 6.283185  # deterministic split direction for stacked units
+        dx = np.cos(ang)
+        dy = np.sin(ang)
+        d = 1.0
+        push = rs * 0.5
+    else:
+        push = (rs - d) * 0.5
+    # A unit holding position (or firing) gives way less: the mover takes the push.
+    wi = 0.5
+    if oi == HOLD or oi == IDLE:
+        wi = 0.25 if (oj != HOLD and oj != IDLE) else 0.5
+    elif oj == HOLD or oj == IDLE:
+        wi = 0.75
+    pxi = fl[X, i] - dx / d * push * 2.0 * wi
+    pyi = fl[Y, i] - dy / d * push * 2.0 * wi
+    pxj = fl[X, j] + dx / d * push * 2.0 * (1.0 - wi)
+    pyj = fl[Y, j] + dy / d * push * 2.0 * (1.0 - wi)
+    if not _blocked(pathable, pxi, pyi):
+        fl[X, i] = pxi
+        fl[Y, i] = pyi
+    if not _blocked(pathable, pxj, pyj):
+        fl[X, j] = pxj
+        fl[Y, j] = pyj
+
+
+@njit(cache=True)
 def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext, events, n_events,
              n_loops, loop0, research_left):
     """Advance up to n_loops game loops; returns the number of loops done (stops after a blocking event)."""
     cap = fl.shape[1]
     n_events[0] = 0
+    h, w = pathable.shape
+    nbx = int(np.ceil(w / BUCKET))
+    nby = int(np.ceil(h / BUCKET))
+    head = np.empty(nbx * nby, np.int64)
+    nxt = np.empty(cap, np.int64)
+    count = np.zeros((3, nbx * nby), np.int64)
+    cnbx = int(np.ceil(w / CBUCKET))
+    cnby = int(np.ceil(h / CBUCKET))
+    chead = np.empty(cnbx * cnby, np.int64)
+    cnxt = np.empty(cap, np.int64)
     for loop in range(n_loops):
         stop = False
         now = loop0 + loop
+        _build_buckets(fl, it, head, nxt, count, nbx, nby)
         # --- timers, production, research, construction
         for i in range(cap):
             if it[ALIVE, i] != 1:
@@ -464,7 +585,7 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                 # by attack-moving to where they stand (they walk back afterwards).
                 if order == IDLE and tf[W_DAMAGE, t] > 0.0 and ti[T_KIND, t] != K_WORKER and speed > 0.0 \
                         and (now + i) % ACQUIRE_PERIOD == 0:
-                    j = _acquire(i, fl, it, tf, ti, cap, max(tf[W_RANGE, t], tf[T_SIGHT, t]))
+                    j = _acquire(i, fl, it, tf, ti, max(tf[W_RANGE, t], tf[T_SIGHT, t]), head, nxt, count, nbx, nby)
                     if j >= 0:
                         it[ORDER, i] = ATTACK_MOVE
                         it[ABILITY, i] = 23
@@ -511,7 +632,7 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                     valid = j >= 0 and _can_target(it, ti, tf, i, j)
                     if not valid or (now + i) % ACQUIRE_PERIOD == 0:
                         radius = rng if order == HOLD else max(rng, tf[T_SIGHT, t])
-                        j2 = _acquire(i, fl, it, tf, ti, cap, radius)
+                        j2 = _acquire(i, fl, it, tf, ti, radius, head, nxt, count, nbx, nby)
                         if j2 >= 0 or not valid:
                             j = j2
                     it[ENGAGED, i] = j
@@ -553,7 +674,7 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                         it[ORDER, i] = MINING
                         it[HOME, i] = r
                         fl[WORKT, i] = GAS_LOOPS if ti[T_KIND, it[TYPE, r]] == K_REFINERY else MINE_LOOPS
-                    elif ti[T_KIND, it[TYPE, r]] == K_MINERAL:
+                    elif ti[T_KIND, it[TYPE, r]] == K_MINERAL and (now + i) % ACQUIRE_PERIOD == 0:
                         r2 = _free_mineral_near(fl, it, ti, cap, r, i)
                         if r2 >= 0:
                             it[TARGET, i] = r2
@@ -610,56 +731,22 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                     stop = True
                 continue
         # --- collisions: moving ground units push apart (harvesting workers pass through, as in SC2)
-        for i in range(cap):
-            if it[ALIVE, i] != 1:
-                continue
-            ti_ = it[TYPE, i]
-            if ti[T_IS_STRUCTURE, ti_] == 1 or tf[T_SPEED, ti_] <= 0.0:
-                continue
-            oi = it[ORDER, i]
-            if oi == GATHER or oi == MINING or oi == RETURN or oi == CONSTRUCT:
-                continue
-            ri = tf[T_RADIUS, ti_]
-            for j in range(i + 1, cap):
-                if it[ALIVE, j] != 1:
-                    continue
-                tj = it[TYPE, j]
-                if ti[T_IS_STRUCTURE, tj] == 1 or tf[T_SPEED, tj] <= 0.0:
-                    continue
-                oj = it[ORDER, j]
-                if oj == GATHER or oj == MINING or oj == RETURN or oj == CONSTRUCT:
-                    continue
-                dx = fl[X, j] - fl[X, i]
-                dy = fl[Y, j] - fl[Y, i]
-                rs = ri + tf[T_RADIUS, tj]
-                d2 = dx * dx + dy * dy
-                if d2 >= rs * rs:
-                    continue
-                d = np.sqrt(d2)
-                if d < 1e-6:
-                    ang = (i * 2.399963) % 6.283185  # deterministic split direction for stacked units
-                    dx = np.cos(ang)
-                    dy = np.sin(ang)
-                    d = 1.0
-                    push = rs * 0.5
-                else:
-                    push = (rs - d) * 0.5
-                # A unit holding position (or firing) gives way less: the mover takes the push.
-                wi = 0.5
-                if oi == HOLD or oi == IDLE:
-                    wi = 0.25 if (oj != HOLD and oj != IDLE) else 0.5
-                elif oj == HOLD or oj == IDLE:
-                    wi = 0.75
-                pxi = fl[X, i] - dx / d * push * 2.0 * wi
-                pyi = fl[Y, i] - dy / d * push * 2.0 * wi
-                pxj = fl[X, j] + dx / d * push * 2.0 * (1.0 - wi)
-                pyj = fl[Y, j] + dy / d * push * 2.0 * (1.0 - wi)
-                if not _blocked(pathable, pxi, pyi):
-                    fl[X, i] = pxi
-                    fl[Y, i] = pyi
-                if not _blocked(pathable, pxj, pyj):
-                    fl[X, j] = pxj
-                    fl[Y, j] = pyj
+        _build_collision_buckets(fl, it, tf, ti, chead, cnxt, cnbx, cnby)
+        for cb in range(cnbx * cnby):
+            i = chead[cb]
+            while i >= 0:
+                ri = tf[T_RADIUS, it[TYPE, i]]
+                oi = it[ORDER, i]
+                cbx = cb % cnbx
+                cby = cb // cnbx
+                for by in range(max(cby - 1, 0), min(cby + 2, cnby)):
+                    for bx in range(max(cbx - 1, 0), min(cbx + 2, cnbx)):
+                        j = chead[by * cnbx + bx]
+                        while j >= 0:
+                            if j > i:
+                                _collide(fl, it, tf, ti, pathable, i, j, ri, oi)
+                            j = cnxt[j]
+                i = cnxt[i]
         if stop or n_events[0] >= events.shape[0] - 8:
             return loop + 1
     return n_loops
