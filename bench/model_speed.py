@@ -59,16 +59,18 @@ def run(seconds: float) -> dict:
     config = preset_config("tiny")
     spec = FeatureSpec(config)
     policy = build_policy(config, spec).eval()
-    encode_s = encode_seconds_per_observation(spec, min_seconds=seconds)
+    encode = encode_seconds_per_observation(spec, min_seconds=seconds)
     actor = []
     for batch in (1, 8, 32):
         rate = inference_steps_per_second(policy, batch, "cpu", seconds)
         # An actor step = encode every env's observation + one batched sample.
-        with_features = 1.0 / (1.0 / rate + encode_s)
-        actor.append({"batch": batch, "inference_steps_per_s": round(rate, 1),
-                      "encode_us_per_obs": round(encode_s * 1e6, 1), "steps_per_s_with_encoding": round(with_features, 1)})
-        print(f"tiny actor batch {batch:>2}: {rate:8.1f} inference steps/s | encode {encode_s * 1e6:6.0f} us/obs "
-              f"| {with_features:8.1f} steps/s incl. encoding (1 CPU thread)")
+        with_features = 1.0 / (1.0 / rate.cpu + encode.cpu)
+        actor.append({"batch": batch, "inference_steps_per_s_wall": round(rate.wall, 1),
+                      "inference_steps_per_cpu_s": round(rate.cpu, 1),
+                      "encode_us_per_obs_wall": round(encode.wall * 1e6, 1), "encode_us_per_obs_cpu": round(encode.cpu * 1e6, 1),
+                      "steps_per_cpu_s_with_encoding": round(with_features, 1)})
+        print(f"tiny actor batch {batch:>2}: {rate.cpu:8.1f} inference steps per CPU-s ({rate.wall:8.1f} wall) "
+              f"| encode {encode.cpu * 1e6:6.0f} us CPU/obs | {with_features:8.1f} steps per CPU-s incl. encoding")
     learner = []
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     for name in MODEL_PRESETS:
@@ -79,12 +81,14 @@ def run(seconds: float) -> dict:
             threads = 1 if device == "cpu" else None
             net.to(device)
             rate = train_samples_per_second(net, t, b, device, seconds)
+            # CPU: samples per CPU-second of the one thread; GPU: wall clock.
+            best = rate.cpu if device == "cpu" else rate.wall
             learner.append({"preset": name, "device": device, "cpu_threads": threads, "T": t, "B": b,
-                            "parameters": parameter_counts(net)["total"], "samples_per_s": round(rate, 2),
-                            "seconds_per_batch": round(t * b / rate, 3),
+                            "parameters": parameter_counts(net)["total"], "samples_per_s": round(best, 2),
+                            "samples_per_s_wall": round(rate.wall, 2), "seconds_per_batch": round(t * b / best, 3),
                             "max_entities": cfg.max_entities, "spatial_size": cfg.spatial_size})
-            print(f"{name:>9} learner fwd+bwd [T={t},B={b}] on {device}: {rate:9.2f} samples/s "
-                  f"({t * b / rate:.3f} s/batch, {parameter_counts(net)['total']:,} params)")
+            print(f"{name:>9} learner fwd+bwd [T={t},B={b}] on {device}: {best:9.2f} samples/s "
+                  f"({t * b / best:.3f} s/batch; wall {rate.wall:.2f}/s; {parameter_counts(net)['total']:,} params)")
         del net
     tiny_rate = next(r["samples_per_s"] for r in learner if r["preset"] == "tiny" and r["device"] == "cpu")
     for row in learner:
@@ -101,15 +105,19 @@ def write(results: dict, command: str) -> None:
         f"Command: `{command}`  ", f"Machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']}, "
         f"GPU: {m['gpu'] or 'none (CPU only)'}, commit {m['commit']}, {m['date']}, "
         f"1-min load average {m['load_average_1min']} (shared machine)", "",
+        "Rates per CPU-second of the one torch thread (what one core delivers; the shared",
+        "machine's wall clock, which includes waiting for a core, is in the JSON and in brackets).", "",
         "Actor side, tiny preset, one CPU thread (features precomputed; encoding measured apart):", "",
         "| batch | inference steps/s | encode us/obs | steps/s incl. encoding |", "|---|---|---|---|",
     ]
-    lines += [f"| {r['batch']} | {r['inference_steps_per_s']} | {r['encode_us_per_obs']} | {r['steps_per_s_with_encoding']} |"
+    lines += [f"| {r['batch']} | {r['inference_steps_per_cpu_s']} ({r['inference_steps_per_s_wall']}) | "
+              f"{r['encode_us_per_obs_cpu']} ({r['encode_us_per_obs_wall']}) | {r['steps_per_cpu_s_with_encoding']} |"
               for r in results["actor_tiny_cpu_1_thread"]]
     lines += ["", "Learner side, evaluate + backward (one CPU thread unless noted):", "",
               "| preset | device | T x B | params | samples/s | s/batch | vs tiny |", "|---|---|---|---|---|---|---|"]
     lines += [f"| {r['preset']} ({r['max_entities']} entities, {r['spatial_size']}^2) | {r['device']} | {r['T']}x{r['B']} | "
-              f"{r['parameters']:,} | {r['samples_per_s']} | {r['seconds_per_batch']} | {r['relative_to_tiny_cpu']} |"
+              f"{r['parameters']:,} | {r['samples_per_s']} ({r['samples_per_s_wall']}) | {r['seconds_per_batch']} | "
+              f"{r['relative_to_tiny_cpu']} |"
               for r in results["learner"]]
     lines += ["", "No GPU on the machine that ran this: bf16 autocast and torch.compile (GPU options) were not measured.", ""]
     (RESULTS / "model_speed.md").write_text("\n".join(lines))

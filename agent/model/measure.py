@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import numpy as np
 import torch
@@ -20,14 +20,29 @@ def parameter_counts(policy: Policy) -> dict[str, int]:
     return counts
 
 
-def timed(fn: Callable[[], object], min_seconds: float, min_calls: int = 3) -> float:
-    """Seconds per call of fn, after one warm-up call, over at least min_seconds."""
+class Timing(NamedTuple):
+    """Seconds per call: wall clock, and this process's CPU time.
+
+    On a shared machine the wall clock includes waiting for a core; with one torch thread
+    the CPU time is what one core needs, so both are reported.
+    """
+
+    wall: float
+    cpu: float
+
+    def rate(self, items: float) -> "Timing":
+        """Items per second from seconds per call."""
+        return Timing(items / self.wall, items / max(self.cpu, 1e-9))
+
+
+def timed(fn: Callable[[], object], min_seconds: float, min_calls: int = 3) -> Timing:
+    """Seconds per call of fn, after one warm-up call, over at least min_seconds of wall time."""
     fn()
-    calls, start = 0, time.perf_counter()
+    calls, start, cpu_start = 0, time.perf_counter(), time.process_time()
     while calls < min_calls or time.perf_counter() - start < min_seconds:
         fn()
         calls += 1
-    return (time.perf_counter() - start) / calls
+    return Timing((time.perf_counter() - start) / calls, (time.process_time() - cpu_start) / calls)
 
 
 def synthetic_batch(spec: FeatureSpec, batch_size: int, num_units: int = 100, seed: int = 0) -> dict[str, np.ndarray]:
@@ -39,7 +54,7 @@ def to_device(batch: dict[str, np.ndarray], device) -> dict[str, torch.Tensor]:
     return {k: torch.from_numpy(v).to(device) for k, v in batch.items()}
 
 
-def inference_steps_per_second(policy: Policy, batch_size: int, device="cpu", min_seconds: float = 1.0) -> float:
+def inference_steps_per_second(policy: Policy, batch_size: int, device="cpu", min_seconds: float = 1.0) -> Timing:
     """Environment steps per second of policy.sample at this batch size (features precomputed)."""
     obs = to_device(synthetic_batch(policy.spec, batch_size), device)
     state = policy.initial_state(batch_size, device)
@@ -49,15 +64,16 @@ def inference_steps_per_second(policy: Policy, batch_size: int, device="cpu", mi
         if device != "cpu":
             torch.cuda.synchronize()
 
-    return batch_size / timed(step, min_seconds)
+    return timed(step, min_seconds).rate(batch_size)
 
 
-def encode_seconds_per_observation(spec: FeatureSpec, num_units: int = 100, min_seconds: float = 1.0) -> float:
+def encode_seconds_per_observation(spec: FeatureSpec, num_units: int = 100, min_seconds: float = 1.0) -> Timing:
     observations = [synthetic_observation(num_units, seed) for seed in range(16)]
-    return timed(lambda: [spec.encode(o, SYNTHETIC_GAME_INFO) for o in observations], min_seconds) / len(observations)
+    t = timed(lambda: [spec.encode(o, SYNTHETIC_GAME_INFO) for o in observations], min_seconds)
+    return Timing(t.wall / len(observations), t.cpu / len(observations))
 
 
-def train_samples_per_second(policy: Policy, t: int, b: int, device="cpu", min_seconds: float = 1.0) -> float:
+def train_samples_per_second(policy: Policy, t: int, b: int, device="cpu", min_seconds: float = 1.0) -> Timing:
     """Learner samples (T*B) per second of evaluate + backward on one [T, B] batch."""
     flat = synthetic_batch(policy.spec, t * b)
     obs = {k: v.view(t, b, *v.shape[1:]) for k, v in to_device(flat, device).items()}
@@ -76,4 +92,4 @@ def train_samples_per_second(policy: Policy, t: int, b: int, device="cpu", min_s
         if device != "cpu":
             torch.cuda.synchronize()
 
-    return t * b / timed(step, min_seconds, min_calls=2)
+    return timed(step, min_seconds, min_calls=2).rate(t * b)

@@ -45,14 +45,16 @@ def run(args: argparse.Namespace) -> int:
     counts = parameter_counts(policy)
     for name, count in counts.items():
         print(f"  {name:<16} {count:>12,d} parameters")
-    print(f"feature encoding: {encode_seconds_per_observation(spec, min_seconds=args.seconds) * 1e6:.0f} us per observation (100 units)")
+    encode = encode_seconds_per_observation(spec, min_seconds=args.seconds)
+    print(f"feature encoding: {encode.wall * 1e6:.0f} us per observation (100 units; {encode.cpu * 1e6:.0f} us CPU)")
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     for device in devices:
         policy.to(device)
         where = f"cpu, {args.threads} thread(s)" if device == "cpu" else torch.cuda.get_device_name()
         for batch in batches:
             rate = inference_steps_per_second(policy, batch, device, args.seconds)
-            print(f"inference ({where}) batch {batch:>3}: {rate:10.1f} steps/s")
+            cpu = f" ({rate.cpu:.1f} per CPU-second)" if device == "cpu" else ""
+            print(f"inference ({where}) batch {batch:>3}: {rate.wall:10.1f} steps/s{cpu}")
     if not torch.cuda.is_available():
         print("no GPU here: CPU numbers only")
     return 0
