@@ -319,12 +319,13 @@ CBUCKET = 2.0  # finer hash for collisions: largest radius sum (two Siege Tanks)
 
 
 @njit(cache=True)
-def _build_buckets(fl, it, head, nxt, count, nbx, nby):
+def _build_buckets(fl, it, live, n_live, head, nxt, count, nbx, nby):
     """Spatial hash of live units: head[bucket] -> first slot, nxt[slot] -> next slot (deterministic
     order); count[owner, bucket] = live units of players 1 and 2 there (lets scans skip empty buckets)."""
     head[:] = -1
     count[:, :] = 0
-    for i in range(fl.shape[1] - 1, -1, -1):
+    for k in range(n_live - 1, -1, -1):
+        i = live[k]
         if it[ALIVE, i] != 1:
             continue
         bx = min(max(int(fl[X, i] / BUCKET), 0), nbx - 1)
@@ -349,9 +350,10 @@ def _collidable(it, tf, ti, i):
 
 
 @njit(cache=True)
-def _build_collision_buckets(fl, it, tf, ti, head, nxt, nbx, nby):
+def _build_collision_buckets(fl, it, tf, ti, live, n_live, head, nxt, nbx, nby):
     head[:] = -1
-    for i in range(fl.shape[1] - 1, -1, -1):
+    for k in range(n_live - 1, -1, -1):
+        i = live[k]
         if not _collidable(it, tf, ti, i):
             continue
         bx = min(max(int(fl[X, i] / CBUCKET), 0), nbx - 1)
@@ -532,12 +534,20 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
     cnby = int(np.ceil(h / CBUCKET))
     chead = np.empty(cnbx * cnby, np.int64)
     cnxt = np.empty(cap, np.int64)
+    # Units are only added by the Python layer between calls: list the live slots once.
+    live = np.empty(cap, np.int64)
+    n_live = 0
+    for i in range(cap):
+        if it[ALIVE, i] == 1:
+            live[n_live] = i
+            n_live += 1
     for loop in range(n_loops):
         stop = False
         now = loop0 + loop
-        _build_buckets(fl, it, head, nxt, count, nbx, nby)
+        _build_buckets(fl, it, live, n_live, head, nxt, count, nbx, nby)
         # --- timers, production, research, construction
-        for i in range(cap):
+        for k in range(n_live):
+            i = live[k]
             if it[ALIVE, i] != 1:
                 continue
             if fl[COOLDOWN, i] > 0.0:
@@ -574,7 +584,8 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                     _push_event(events, n_events, EV_STRUCT_DONE, b, i, 0)
                     stop = True
         # --- orders: harvesting, building, combat, movement
-        for i in range(cap):
+        for k in range(n_live):
+            i = live[k]
             if it[ALIVE, i] != 1:
                 continue
             t = it[TYPE, i]
@@ -731,22 +742,22 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                     stop = True
                 continue
         # --- collisions: moving ground units push apart (harvesting workers pass through, as in SC2)
-        _build_collision_buckets(fl, it, tf, ti, chead, cnxt, cnbx, cnby)
-        for cb in range(cnbx * cnby):
-            i = chead[cb]
-            while i >= 0:
-                ri = tf[T_RADIUS, it[TYPE, i]]
-                oi = it[ORDER, i]
-                cbx = cb % cnbx
-                cby = cb // cnbx
-                for by in range(max(cby - 1, 0), min(cby + 2, cnby)):
-                    for bx in range(max(cbx - 1, 0), min(cbx + 2, cnbx)):
-                        j = chead[by * cnbx + bx]
-                        while j >= 0:
-                            if j > i:
-                                _collide(fl, it, tf, ti, pathable, i, j, ri, oi)
-                            j = cnxt[j]
-                i = cnxt[i]
+        _build_collision_buckets(fl, it, tf, ti, live, n_live, chead, cnxt, cnbx, cnby)
+        for k in range(n_live):
+            i = live[k]
+            if not _collidable(it, tf, ti, i):
+                continue
+            ri = tf[T_RADIUS, it[TYPE, i]]
+            oi = it[ORDER, i]
+            cbx = min(max(int(fl[X, i] / CBUCKET), 0), cnbx - 1)
+            cby = min(max(int(fl[Y, i] / CBUCKET), 0), cnby - 1)
+            for by in range(max(cby - 1, 0), min(cby + 2, cnby)):
+                for bx in range(max(cbx - 1, 0), min(cbx + 2, cnbx)):
+                    j = chead[by * cnbx + bx]
+                    while j >= 0:
+                        if j > i:
+                            _collide(fl, it, tf, ti, pathable, i, j, ri, oi)
+                        j = cnxt[j]
         if stop or n_events[0] >= events.shape[0] - 8:
             return loop + 1
     return n_loops

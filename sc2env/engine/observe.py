@@ -12,7 +12,7 @@ import numpy as np
 from sc2env.engine import kernel as K
 from sc2env.engine import observe_kernel as OK
 from sc2env.engine import state as S
-from sc2env.engine.commands import ADDON_ABILITIES, RESEARCH_ABILITIES, TRAIN_ABILITIES, tech_met
+from sc2env.engine.commands import ADDON_ABILITIES, RESEARCH_ABILITIES, TRAIN_ABILITIES
 from sc2env.engine.gamedata import BUILD_STRUCTURE_ABILITIES
 from sc2env.types import MAX_ORDERS, MapPlanes, Observation, PlayerCommon, UNIT_DTYPE
 
@@ -85,50 +85,69 @@ def _queued_orders(game, player, slots, u) -> None:
         u["order_count"][r] = 1 + len(queued[: MAX_ORDERS - 1])
 
 
-def available_abilities(game, player: int) -> np.ndarray:
-    """Ability ids at least one of the player's units can use now (cost, supply and tech checked)."""
-    st = game.state
+def ability_table(game):
+    """Static per-ability requirement rows for OK.available_mask (built once per game)."""
+    cached = getattr(game, "_ability_table", None)
+    if cached is not None:
+        return cached
+    from sc2env.engine.commands import TECH_ALIASES
+
     types = game.types
-    n = types.count
-    finished, ready, ready_techlab, ready_free = (np.zeros(n, np.int64) for _ in range(4))
-    flags = np.zeros(2, np.int64)
-    OK.ability_facts(st.it, game.tf, game.ti, player, finished, ready, ready_techlab, ready_free, flags)
-    out: list[int] = []
-    if flags[0]:
-        out.extend(MOBILE_ABILITIES.tolist())
-    minerals, vespene = st.pl[S.P_MINERALS, player], st.pl[S.P_VESPENE, player]
-    food_left = st.pl[S.P_FOOD_CAP, player] - st.pl[S.P_FOOD_USED, player]
-    finished_ids = set(types.unit_id[finished > 0].tolist())
+    rows = []  # (ability, kind, minerals, vespene, food, tech type idxs, producer idxs, attached, upgrade)
 
-    def affordable(t):
-        return minerals >= types.minerals[t] and vespene >= types.vespene[t]
+    def tech_of(t):
+        req = int(types.tech_requirement_unit_id[t])
+        if not req or types.require_attached[t]:
+            return []
+        return [types.index[r] for r in TECH_ALIASES.get(req, (req,)) if r in types.index]
 
-    if flags[1]:
-        out.extend([295, 296])
-        for ab in BUILD_STRUCTURE_ABILITIES:
-            t = types.ability_to_type[ab]
-            if affordable(t) and tech_met(game, t, finished_ids):
-                out.append(ab)
+    for ab in MOBILE_ABILITIES.tolist():
+        rows.append((ab, OK.AK_MOBILE, 0, 0, 0, [], [], False, 0))
+    for ab in (295, 296):
+        rows.append((ab, OK.AK_WORKER, 0, 0, 0, [], [], False, 0))
+    for ab in BUILD_STRUCTURE_ABILITIES:
+        t = types.ability_to_type[ab]
+        rows.append((ab, OK.AK_BUILD, types.minerals[t], types.vespene[t], 0, tech_of(t), [], False, 0))
     for ab in TRAIN_ABILITIES:
         t = types.ability_to_type[ab]
-        if not affordable(t) or types.food_required[t] > food_left or not tech_met(game, t, finished_ids):
-            continue
-        pool = ready_techlab if types.require_attached[t] else ready
-        if any(pool[p] > 0 for p in types.producers[t]):
-            out.append(ab)
+        rows.append((ab, OK.AK_TRAIN, types.minerals[t], types.vespene[t], types.food_required[t], tech_of(t),
+                     types.producers[t], bool(types.require_attached[t]), 0))
     for ab, name in ADDON_ABILITIES.items():
         t = types.by_name[name]
-        if affordable(t) and any(ready_free[p] > 0 for p in types.producers[t]):
-            out.append(ab)
+        rows.append((ab, OK.AK_ADDON, types.minerals[t], types.vespene[t], 0, [], types.producers[t], False, 0))
     for ab in RESEARCH_ABILITIES:
         up = types.upgrade_by_ability[ab]
         info = types.upgrades[up]
-        if ready[types.by_name[info["researcher"]]] > 0 and up not in st.upgrades[player] \
-                and minerals >= info["minerals"] and vespene >= info["vespene"]:
-            out.append(ab)
-    if (ready[types.is_structure] > 0).any():
-        out.extend([195, 203] if ready[types.by_name["CommandCenter"]] > 0 else [195])
-    return np.array(sorted(set(out)), np.int32)
+        rows.append((ab, OK.AK_RESEARCH, info["minerals"], info["vespene"], 0, [], [types.by_name[info["researcher"]]],
+                     False, up))
+    rows.append((195, OK.AK_RALLY, 0, 0, 0, [], [], False, 0))
+    rows.append((203, OK.AK_RALLY_CC, 0, 0, 0, [], [], False, 0))
+    n = len(rows)
+    tech = np.full((n, 4), -1, np.int64)
+    producers = np.full((n, 2), -1, np.int64)
+    for k, row in enumerate(rows):
+        tech[k, : len(row[5])] = row[5]
+        producers[k, : len(row[6])] = row[6]
+    nt = types.count
+    cached = game._ability_table = dict(
+        ids=np.array([r[0] for r in rows], np.int32), kind=np.array([r[1] for r in rows], np.int64),
+        minerals=np.array([r[2] for r in rows], np.float64), vespene=np.array([r[3] for r in rows], np.float64),
+        food=np.array([r[4] for r in rows], np.float64), tech=tech, producers=producers,
+        attached=np.array([r[7] for r in rows], np.bool_), upgrade=np.array([r[8] for r in rows], np.int64),
+        is_structure=types.is_structure.copy(), townhall=types.by_name["CommandCenter"],
+        scratch=[np.zeros(nt, np.int64) for _ in range(4)] + [np.zeros(2, np.int64), np.zeros(n, np.int64)])
+    return cached
+
+
+def available_abilities(game, player: int) -> np.ndarray:
+    """Ability ids at least one of the player's units can use now (cost, supply and tech checked)."""
+    st = game.state
+    a = ability_table(game)
+    finished, ready, ready_techlab, ready_free, flags, out = a["scratch"]
+    OK.available_mask(st.it, game.tf, game.ti, st.pl, st.upgrades[player], player, a["kind"], a["minerals"],
+                      a["vespene"], a["food"], a["tech"], a["producers"], a["attached"], a["upgrade"],
+                      a["is_structure"], a["townhall"], finished, ready, ready_techlab, ready_free, flags, out)
+    return np.unique(a["ids"][out == 1])
 
 
 def player_common(game, player: int) -> PlayerCommon:

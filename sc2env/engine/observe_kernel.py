@@ -239,3 +239,60 @@ def ability_facts(it, tf, ti, player, finished, ready, ready_techlab, ready_free
             ready_free[t] += 1
         elif it[ALIVE, a] == 1 and it[BUILT, a] == 1 and ti[T_KIND, it[TYPE, a]] != 6:  # not a Reactor
             ready_techlab[t] += 1
+
+
+# Rows of the ability table (built by sc2env.engine.observe.ability_table).
+AK_MOBILE, AK_WORKER, AK_BUILD, AK_TRAIN, AK_ADDON, AK_RESEARCH, AK_RALLY, AK_RALLY_CC = range(8)
+
+
+@njit(cache=True)
+def available_mask(it, tf, ti, pl, upgrades_row, player, a_kind, a_minerals, a_vespene, a_food, a_tech,
+                   a_producers, a_attached, a_upgrade, is_structure, townhall_type, finished, ready,
+                   ready_techlab, ready_free, flags, out):
+    """out[k] = 1 when ability row k is usable by one of `player`'s units now."""
+    ability_facts(it, tf, ti, player, finished, ready, ready_techlab, ready_free, flags)
+    minerals = pl[0, player]
+    vespene = pl[1, player]
+    food_left = pl[P_FOOD_CAP, player] - pl[P_FOOD_USED, player]
+    any_ready_structure = False
+    for t in range(ready.shape[0]):
+        if ready[t] > 0 and is_structure[t]:
+            any_ready_structure = True
+    for k in range(a_kind.shape[0]):
+        kind = a_kind[k]
+        ok = False
+        if kind == AK_MOBILE:
+            ok = flags[0] == 1
+        elif kind == AK_WORKER:
+            ok = flags[1] == 1
+        elif kind == AK_RALLY:
+            ok = any_ready_structure
+        elif kind == AK_RALLY_CC:
+            ok = ready[townhall_type] > 0
+        elif minerals >= a_minerals[k] and vespene >= a_vespene[k]:
+            tech = True
+            if a_tech[k, 0] >= 0:
+                tech = False
+                for r in range(a_tech.shape[1]):
+                    if a_tech[k, r] >= 0 and finished[a_tech[k, r]] > 0:
+                        tech = True
+            if kind == AK_BUILD:
+                ok = tech and flags[1] == 1
+            elif kind == AK_TRAIN:
+                if tech and a_food[k] <= food_left:
+                    for r in range(a_producers.shape[1]):
+                        p = a_producers[k, r]
+                        if p >= 0 and ((ready_techlab[p] > 0) if a_attached[k] else (ready[p] > 0)):
+                            ok = True
+            elif kind == AK_ADDON:
+                for r in range(a_producers.shape[1]):
+                    p = a_producers[k, r]
+                    if p >= 0 and ready_free[p] > 0:
+                        ok = True
+            elif kind == AK_RESEARCH:
+                done = False
+                for r in range(upgrades_row.shape[0]):
+                    if upgrades_row[r] == a_upgrade[k]:
+                        done = True
+                ok = (not done) and ready[a_producers[k, 0]] > 0
+        out[k] = 1 if ok else 0

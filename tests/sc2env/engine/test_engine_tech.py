@@ -39,6 +39,9 @@ def test_barracks_needs_a_finished_supply_depot_then_trains_marines():
     assert game.state.pl[S.P_MINERALS, 1] == minerals - 50
     run_until(game, lambda: len(game.units(1, MARINE)) == 1, 420)
     # Marauder needs a TechLab on this Barracks.
+    give(game, 1, 500, 100)
+    available = set(game.observe(1).available_abilities.tolist())
+    assert {560, 421, 422, 524, 319, 321} <= available and 563 not in available and 328 in available
     errors = order(game, 1, 563, [rax])
     assert [e.result for e in errors] == [R["TechRequirementsNotMet"]]
     give(game, 1, 500, 100)
@@ -46,6 +49,7 @@ def test_barracks_needs_a_finished_supply_depot_then_trains_marines():
     run_until(game, lambda: len(game.units(1, TECHLAB)) == 1 and game.state.it[S.BUILT, game.units(1, TECHLAB)[0]] == 1,
               500, chunk=8)
     give(game, 1, 500, 100)
+    assert 563 in game.observe(1).available_abilities
     assert order(game, 1, 563, [rax]) == []
     run_until(game, lambda: len(game.units(1, MARAUDER)) == 1, 520, chunk=8)
 
