@@ -25,7 +25,7 @@ class Core(nn.Module):
         """One step for a batch: x [B, I] -> output [B, H], new state."""
         h, c = (s.transpose(0, 1).contiguous() for s in state)
         out, (h, c) = self.lstm(x.unsqueeze(0), (h, c))
-        return out.squeeze(0), (h.transpose(0, 1), c.transpose(0, 1))
+        return out.squeeze(0), (h.transpose(0, 1).contiguous(), c.transpose(0, 1).contiguous())
 
     def unroll(self, x: Tensor, first: Tensor, state: State) -> tuple[Tensor, State]:
         """x [T, B, I]; first [T, B] True = reset the state to zeros before step t.
@@ -40,4 +40,4 @@ class Core(nn.Module):
             keep = (~first[begin]).to(x.dtype)[None, :, None]
             out, (h, c) = self.lstm(x[begin:end], (h * keep, c * keep))
             outputs.append(out)
-        return torch.cat(outputs), (h.transpose(0, 1), c.transpose(0, 1))
+        return torch.cat(outputs), (h.transpose(0, 1).contiguous(), c.transpose(0, 1).contiguous())

@@ -204,3 +204,10 @@ def test_an_observation_without_units_gives_finite_outputs_and_a_no_op(setup):
     ev = policy.evaluate({k: v.unsqueeze(0) for k, v in as_torch(features).items()}, actions,
                          torch.ones(1, 2, dtype=torch.bool), policy.initial_state(2))
     assert all(bool(torch.isfinite(v).all()) for v in ev.entropy.values())
+
+
+def test_core_state_is_batch_first_and_contiguous(setup):
+    _, spec, policy = setup
+    features = as_torch(spec.stack([spec.encode(make_observation(seed=s), GAME_INFO) for s in range(3)]))
+    out = policy.sample(features, policy.initial_state(3))
+    assert all(s.shape[0] == 3 and s.is_contiguous() for s in out.state)
