@@ -20,7 +20,7 @@ from typing import Mapping, Optional, Sequence
 
 import numpy as np
 
-from agent.actions import HEADS, NO_OP, ActionType, action_types
+from agent.actions import HEADS, NO_OP, ActionType, Target, action_types
 from agent.model.config import ModelConfig
 from agent.model.presets import resolve_model_config
 from agent.vocabulary import GameVocabulary, game_vocabulary
@@ -75,7 +75,7 @@ class FeatureSpec:
         self.unit_type_can_do = self._unit_type_can_do()
         self.target_alliance_ok, self.target_type_ok = self._target_tables()
         self._ability_to_actions, self._ability_to_order = self._ability_tables()
-        self._targets_unit = np.array([k.target.value == "unit" for k in self.action_table])
+        self._targets_unit = np.array([k.target is Target.UNIT for k in self.action_table])
         self.opponent_scalars_size = PLAYER_SCALARS + self.num_upgrades + self.num_unit_types + 1
 
     # ----- tables -------------------------------------------------------------------
