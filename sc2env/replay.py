@@ -9,6 +9,7 @@ File format: the magic line b"STARLEAGUE-REPLAY 1\\n" then zstd-compressed JSON 
 pickle). A corrupt, truncated, foreign or mismatched file raises `ReplayError`.
 
     save_replay(env, path) -> path               (EmbeddedEnv.save_replay calls this)
+    save_game_replay(game, path, players) -> path   a Game driven directly (SC2 API server): its command log
     load_replay(path) -> Replay
     verify_replay(path) -> Replay                re-simulates, raises ReplayError on any hash mismatch
     iter_replay_frames(path, fog=True) -> Iterator[ReplayFrame]   full state + per-player views
@@ -50,6 +51,10 @@ class Replay:
     game_loop: int
     final_hash: str
     hashes: list[tuple[int, str]]  # (steps done, state hash)
+    # "env": an EmbeddedEnv game (agent actions per step; bots replay themselves).
+    # "game": a Game driven from outside (e.g. the SC2 API server): its full command/step log.
+    kind: str = "env"
+    game_log: list = dataclasses.field(default_factory=list)
 
     def to_json(self) -> dict:
         d = dataclasses.asdict(self)
@@ -78,9 +83,26 @@ def _engine_version() -> str:
     return ENGINE_VERSION
 
 
+def game_replay_of(game, players) -> Replay:
+    """The Replay of a melee `sc2env.engine.game.Game` driven directly (its command/step log)."""
+    return Replay(map_name=game.map.name, seed=game.seed, players=list(players), step_mul=0,
+                  game_loop_limit=game.game_loop_limit, engine_version=_engine_version(), actions=[],
+                  result={p: r.name for p, r in game.results.items()}, game_loop=game.game_loop,
+                  final_hash=game.state_hash(), hashes=[], kind="game", game_log=list(game.log))
+
+
+def save_game_replay(game, path: str, players=("agent:terran", "agent:terran")) -> str:
+    """Write a directly driven Game (melee map) as a replay file; `players` are parse_player specs."""
+    return _write(game_replay_of(game, players), path)
+
+
 def save_replay(env, path: str) -> str:
     """Write env's game as a replay file (atomically: temp file + rename); returns the path."""
-    data = MAGIC + zstandard.ZstdCompressor(level=10).compress(json.dumps(replay_of(env).to_json()).encode())
+    return _write(replay_of(env), path)
+
+
+def _write(replay: Replay, path: str) -> str:
+    data = MAGIC + zstandard.ZstdCompressor(level=10).compress(json.dumps(replay.to_json()).encode())
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".replay-")
@@ -133,7 +155,8 @@ def load_replay(path: str) -> Replay:
                   engine_version=_require(d, "engine_version", str, path), actions=actions,
                   result={int(k): v for k, v in _require(d, "result", dict, path).items()},
                   game_loop=_require(d, "game_loop", int, path), final_hash=_require(d, "final_hash", str, path),
-                  hashes=[(int(a), str(b)) for a, b in _require(d, "hashes", list, path)])
+                  hashes=[(int(a), str(b)) for a, b in _require(d, "hashes", list, path)],
+                  kind=d.get("kind", "env"), game_log=d.get("game_log", []))
 
 
 def _env_for(replay: Replay):
@@ -162,6 +185,11 @@ def _frames(replay: Replay, fog: bool = True, check: bool = True) -> Iterator[Re
     from sc2env.engine.environment import command_from_dict
     from sc2env.engine.observe import unit_table
 
+    if replay.kind == "game":
+        yield from _game_frames(replay, fog, check)
+        return
+    if replay.kind != "env":
+        raise ReplayError(f"unknown replay kind {replay.kind!r}")
     env = _env_for(replay)
     env.reset()
     game = env.game
@@ -190,6 +218,42 @@ def _frames(replay: Replay, fog: bool = True, check: bool = True) -> Iterator[Re
         got = {p: r.name for p, r in game.results.items()}
         if got != replay.result:
             raise ReplayError(f"re-simulated result {got} differs from the recorded {replay.result}")
+
+
+def _game_frames(replay: Replay, fog: bool, check: bool) -> Iterator[ReplayFrame]:
+    from sc2env.engine.commands import command_from_dict
+    from sc2env.engine.game import Game
+    from sc2env.engine.observe import unit_table
+
+    if replay.engine_version != _engine_version():
+        raise ReplayError(f"replay made by engine {replay.engine_version!r}, this is {_engine_version()!r}")
+    try:
+        game = Game.melee_game(replay.map_name, seed=replay.seed, game_loop_limit=replay.game_loop_limit)
+    except Exception as error:
+        raise ReplayError(f"cannot rebuild the replay's game: {error}") from error
+
+    def frame(step: int) -> ReplayFrame:
+        obs = {p: game.observe(p) for p in (1, 2)} if fog else {}
+        return ReplayFrame(step, game.game_loop, unit_table(game, 1, fog=False), obs)
+
+    yield frame(0)
+    step = 0
+    for entry in replay.game_log:
+        try:
+            if entry[0] == "c":
+                game.command(int(entry[1]), command_from_dict(entry[2]))
+            elif entry[0] == "s":
+                if game.is_over():
+                    raise ReplayError("replay steps past the end of the game")
+                game.step(int(entry[1]))
+                step += 1
+                yield frame(step)
+            else:
+                raise ReplayError(f"unknown game-log entry {entry[0]!r}")
+        except (KeyError, TypeError, ValueError, IndexError) as error:
+            raise ReplayError(f"malformed game-log entry {entry!r}: {error}") from error
+    if check and (game.state_hash() != replay.final_hash or game.game_loop != replay.game_loop):
+        raise ReplayError("re-simulation does not end in the recorded state (final hash mismatch)")
 
 
 def iter_replay_frames(path: str, fog: bool = True) -> Iterator[ReplayFrame]:
@@ -237,5 +301,5 @@ def viewer_game_from_replay(path: str, every: int = 4):
                       unit_names={int(u): n for u, n in zip(types.unit_id, types.names)}, frames=frames, result=result)
 
 
-__all__ = ["Replay", "ReplayError", "ReplayFrame", "save_replay", "load_replay", "verify_replay",
+__all__ = ["Replay", "ReplayError", "ReplayFrame", "save_replay", "save_game_replay", "load_replay", "verify_replay",
            "iter_replay_frames", "viewer_game_from_replay", "Result"]

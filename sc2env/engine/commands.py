@@ -392,3 +392,21 @@ def apply_command(game, owner: int, cmd: RawCommand) -> list[ActionError]:
             for i in units:
                 errors.extend(apply_unit_order(game, owner, i, cmd))
     return errors
+
+
+def command_to_dict(cmd: RawCommand) -> dict:
+    d: dict = {"a": int(cmd.ability_id), "u": [int(t) for t in cmd.unit_tags]}
+    if cmd.target_point is not None:
+        d["p"] = [float(cmd.target_point[0]), float(cmd.target_point[1])]
+    if cmd.target_unit_tag is not None:
+        d["t"] = int(cmd.target_unit_tag)
+    if cmd.queued:
+        d["q"] = 1
+    return d
+
+
+def command_from_dict(d: dict) -> RawCommand:
+    point = d.get("p")
+    return RawCommand(int(d["a"]), tuple(int(t) for t in d["u"]),
+                      target_point=(float(point[0]), float(point[1])) if point is not None else None,
+                      target_unit_tag=int(d["t"]) if "t" in d else None, queued=bool(d.get("q", 0)))

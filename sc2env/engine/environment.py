@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
+from sc2env.engine.commands import command_from_dict, command_to_dict
 from sc2env.engine.game import ENGINE_VERSION, Game
 from sc2env.engine.maps import MELEE_MAPS, melee_map
 from sc2env.engine.scenario import Scenario, get_scenario, is_scenario
@@ -174,24 +175,6 @@ class EmbeddedEnv:
     def close(self) -> None:
         self.game = None
         self.bots = {}
-
-
-def command_to_dict(cmd: RawCommand) -> dict:
-    d: dict = {"a": int(cmd.ability_id), "u": [int(t) for t in cmd.unit_tags]}
-    if cmd.target_point is not None:
-        d["p"] = [float(cmd.target_point[0]), float(cmd.target_point[1])]
-    if cmd.target_unit_tag is not None:
-        d["t"] = int(cmd.target_unit_tag)
-    if cmd.queued:
-        d["q"] = 1
-    return d
-
-
-def command_from_dict(d: dict) -> RawCommand:
-    point = d.get("p")
-    return RawCommand(int(d["a"]), tuple(int(t) for t in d["u"]),
-                      target_point=(float(point[0]), float(point[1])) if point is not None else None,
-                      target_unit_tag=int(d["t"]) if "t" in d else None, queued=bool(d.get("q", 0)))
 
 
 __all__ = ["EmbeddedEnv", "ENGINE_VERSION", "player_spec", "command_to_dict", "command_from_dict"]

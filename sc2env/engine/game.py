@@ -61,6 +61,10 @@ class Game:
         self.pending_errors: dict[int, list[ActionError]] = {1: [], 2: []}
         self.step_events = StepEvents()
         self.results: dict[int, Result] = {}
+        # Every command and step, in order: ["c", player, command dict] / ["s", n_loops]. A
+        # game-level replay (sc2env.replay.save_game_replay) re-applies it exactly.
+        self.record = True
+        self.log: list[list] = []
         if melee:
             self._setup_melee()
 
@@ -134,8 +138,10 @@ class Game:
     def command(self, player: int, cmd: RawCommand) -> list[ActionError]:
         """Apply one RawCommand for `player`; rejected parts come back as ActionErrors (also
         reported in that player's next observation)."""
-        from sc2env.engine.commands import apply_command
+        from sc2env.engine.commands import apply_command, command_to_dict
 
+        if self.record:
+            self.log.append(["c", int(player), command_to_dict(cmd)])
         errors = apply_command(self, player, cmd)
         self.pending_errors.setdefault(player, []).extend(errors)
         return errors
@@ -152,6 +158,8 @@ class Game:
         if self.is_over():
             raise EngineError("the game is over; create a new Game")
         st = self.state
+        if self.record:
+            self.log.append(["s", int(n_loops)])
         self.step_events = StepEvents()
         mined_before = st.pl[[S.P_MINED_MINERALS, S.P_MINED_GAS]].copy()
         n_loops = min(int(n_loops), self.game_loop_limit - st.game_loop) if self.game_loop_limit else int(n_loops)

@@ -107,3 +107,20 @@ def test_corrupt_and_mismatched_replays_raise_replay_error(tmp_path):
         _rewrite(p, mutate)
         with pytest.raises(ReplayError):
             verify_replay(p)
+
+
+def test_game_level_replay_of_a_directly_driven_game(tmp_path):
+    from sc2env.engine.game import Game
+    from sc2env.replay import save_game_replay
+
+    game = Game.melee_game("Simple64", seed=4, game_loop_limit=3000)
+    for k in range(40):
+        for p in (1, 2):
+            obs = game.observe(p)
+            game.apply_commands(p, scripted(obs, k))
+        game.step(8 if k % 3 else 5)  # uneven steps, as an SC2 API client may ask
+    path = save_game_replay(game, str(tmp_path / "direct.slrp"), players=["agent", "agent"])
+    replay = verify_replay(path)
+    assert replay.kind == "game" and replay.final_hash == game.state_hash()
+    frames = list(iter_replay_frames(path))
+    assert len(frames) == 41 and frames[-1].game_loop == game.game_loop
