@@ -1,0 +1,112 @@
+"""`starleague experiment`: reproducible learning results, one command each, resumable.
+
+    starleague experiment minigames [--minutes-per-game 120] [--games MoveToBeacon,...] [--eval-episodes 100]
+    starleague experiment vs-bots [--minutes 180] [--eval-every 15] [--eval-games 10]
+    starleague experiment replay-ablation [--tasks MoveToBeacon,...] [--seeds 3] [--frames 50000]
+
+Each writes bench/results/experiments/<experiment>/ (state.json, results.json, table.md,
+plots) with the command, config, git commit and machine; training runs live under
+runs/experiments/<experiment>/. `--resume` continues from state.json: finished cells are
+not rerun, an unfinished training resumes from its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _names(text: str) -> list[str]:
+    return [t.strip() for t in text.split(",") if t.strip()]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("experiment", help="run a learning experiment (mini-games, vs bots, replay ablation)")
+    which = parser.add_subparsers(dest="experiment", metavar="EXPERIMENT")
+    which.required = True
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--resume", action="store_true", help="continue from the experiment's state.json")
+        p.add_argument("--results-dir", default=None, help="default bench/results/experiments/<experiment>")
+        p.add_argument("--runs-dir", default=None, help="training runs (default runs/experiments/<experiment>)")
+        p.add_argument("--set", dest="overrides", action="append", default=None, metavar="KEY=VALUE",
+                       help="config override for every training run (replaces the experiment's defaults)")
+
+    from starleague.experiments.references import MINI_GAMES
+
+    p = which.add_parser("minigames", help="train the tiny preset on each mini-game; table vs the pysc2 paper")
+    p.add_argument("--games", type=_names, default=list(MINI_GAMES), help="comma-separated mini-games (default all 7)")
+    p.add_argument("--minutes-per-game", type=float, default=120.0, help="wall-clock training minutes per game")
+    p.add_argument("--eval-episodes", type=int, default=100, help="evaluation episodes of the final policy")
+    p.add_argument("--untrained-episodes", type=int, default=None,
+                   help="episodes of the untrained policy (default --eval-episodes; 0 = skip)")
+    common(p)
+    p.set_defaults(func=run_minigames)
+
+    p = which.add_parser("vs-bots", help="short league on Simple64; main agent's win rate vs bot levels over time")
+    p.add_argument("--minutes", type=float, default=180.0, help="wall-clock minutes of league training")
+    p.add_argument("--eval-every", type=float, default=15.0, help="minutes between snapshot evaluations")
+    p.add_argument("--eval-games", type=int, default=10, help="games per bot level per evaluation")
+    p.add_argument("--bots", type=_names, default=["VeryEasy", "Easy"], help="bot levels to evaluate against")
+    p.add_argument("--actors", type=int, default=2, help="actor processes")
+    common(p)
+    p.set_defaults(func=run_vs_bots)
+
+    p = which.add_parser("replay-ablation", help="IMPALA table: corrections x replay, seeds, same frames per cell")
+    p.add_argument("--tasks", type=_names, default=["MoveToBeacon", "CollectMineralShards", "DefeatRoaches"])
+    p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--frames", type=int, default=50_000, help="env frames each cell's learner trains on")
+    p.add_argument("--final-episodes", type=int, default=20, help="final return = mean of the last N training episodes")
+    p.add_argument("--parallel", type=int, default=1, help="cells trained at the same time")
+    common(p)
+    p.set_defaults(func=run_replay_ablation)
+
+
+def _argv() -> list[str]:
+    return sys.argv[1:]
+
+
+def _fail(error: Exception) -> int:
+    print(f"experiment error: {error}", file=sys.stderr)
+    return 2
+
+
+def run_minigames(args: argparse.Namespace) -> int:
+    from starleague.experiments import minigames, records
+    from starleague.experiments.training import CellError
+
+    try:
+        minigames.run(games=args.games, minutes_per_game=args.minutes_per_game, eval_episodes=args.eval_episodes,
+                      untrained_episodes=args.untrained_episodes,
+                      overrides=args.overrides if args.overrides is not None else minigames.DEFAULT_OVERRIDES,
+                      resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir, argv=_argv())
+    except (records.ExperimentError, CellError) as error:
+        return _fail(error)
+    return 0
+
+
+def run_vs_bots(args: argparse.Namespace) -> int:
+    from starleague.experiments import records, vs_bots
+
+    try:
+        vs_bots.run(minutes=args.minutes, eval_every_minutes=args.eval_every, eval_games=args.eval_games,
+                    bots=args.bots, actors=args.actors,
+                    overrides=args.overrides if args.overrides is not None else vs_bots.DEFAULT_OVERRIDES,
+                    resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir, argv=_argv())
+    except records.ExperimentError as error:
+        return _fail(error)
+    return 0
+
+
+def run_replay_ablation(args: argparse.Namespace) -> int:
+    from starleague.experiments import records, replay_ablation
+    from starleague.experiments.training import CellError
+
+    try:
+        replay_ablation.run(tasks=args.tasks, seeds=args.seeds, frames=args.frames, final_episodes=args.final_episodes,
+                            parallel=args.parallel,
+                            overrides=args.overrides if args.overrides is not None else replay_ablation.DEFAULT_OVERRIDES,
+                            resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir, argv=_argv())
+    except (records.ExperimentError, CellError) as error:
+        return _fail(error)
+    return 0

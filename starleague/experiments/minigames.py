@@ -1,0 +1,119 @@
+"""`starleague experiment minigames`: train the tiny preset on each mini-game, score it, compare with pysc2.
+
+Per mini-game: one training cell (learner + actor processes, starleague.experiments.training)
+for `minutes_per_game` of wall time, then the final checkpoint and the untrained initial
+parameters each play `eval_episodes` evaluation episodes. Results go to
+bench/results/experiments/minigames/: results.json (scores, budgets, provenance),
+table.md (pysc2 Table 1 layout plus a goals table), <Game>_curve.json and <Game>_curve.svg
+(training-episode returns against wall time and frames).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any, Callable, Optional, Sequence
+
+from starleague.experiments import plots, records, tables
+from starleague.experiments.references import MINI_GAMES, PYSC2_PAPER, PYSC2_TABLE1, best_learned
+from starleague.experiments.scoring import Score, load_policy, play_episodes
+from starleague.experiments.training import CellSpec, latest_checkpoint, learning_curve, run_cell
+
+EXPERIMENT = "minigames"
+# Many environments per actor: decisions of the envs whose delay has run out are batched.
+DEFAULT_OVERRIDES = ("actor.envs_per_actor=16", "learner.checkpoint_every_seconds=60")
+
+
+def _score_dict(score: Score) -> dict[str, Any]:
+    return {"episodes": score.episodes, "mean": score.mean, "stderr": score.stderr, "max": score.max,
+            "min": score.min, "returns": score.returns}
+
+
+def write_curve(results_dir: str, game: str, run_dir: str, window: int = 20) -> dict[str, Any]:
+    curve = learning_curve(run_dir)
+    records.write_json(os.path.join(results_dir, f"{game}_curve.json"), {"game": game, "episodes": curve})
+    returns = [c["return"] for c in curve]
+    smooth = plots.moving_average(returns, window)
+    svg = plots.line_chart(
+        [(f"training episodes (mean of {window})", [c["frames"] for c in curve], smooth)],
+        title=f"{game}: training-episode return", x_label="env frames trained on (learner)",
+        y_label="episode return",
+        reference_lines=[("paper random", PYSC2_TABLE1["Random policy"][game][0]),
+                         ("paper best A3C", best_learned(game))])
+    records.write_text(os.path.join(results_dir, f"{game}_curve.svg"), svg)
+    return {"episodes": len(curve), "last_mean": sum(returns[-window:]) / max(1, len(returns[-window:]))}
+
+
+def run(games: Sequence[str] = MINI_GAMES, minutes_per_game: float = 120.0, eval_episodes: int = 100,
+        untrained_episodes: Optional[int] = None, overrides: Sequence[str] = DEFAULT_OVERRIDES,
+        resume: bool = False, results_dir: Optional[str] = None, runs_dir: Optional[str] = None,
+        eval_envs: int = 8, argv: Optional[list[str]] = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+    unknown = [g for g in games if g not in MINI_GAMES]
+    if unknown:
+        raise records.ExperimentError(f"unknown mini-games {unknown}; known: {list(MINI_GAMES)}")
+    results_dir = results_dir or os.path.join(records.RESULTS_ROOT, EXPERIMENT)
+    runs_dir = runs_dir or os.path.join(records.RUNS_ROOT, EXPERIMENT)
+    untrained_episodes = eval_episodes if untrained_episodes is None else untrained_episodes
+    settings = {"games": list(games), "minutes_per_game": minutes_per_game, "eval_episodes": eval_episodes,
+                "untrained_episodes": untrained_episodes, "overrides": list(overrides), "preset": "tiny"}
+    state = records.ExperimentState(results_dir, EXPERIMENT, settings, resume, fixed=("overrides", "preset"))
+    state.begin(argv)
+    for game in games:
+        run_dir = os.path.join(runs_dir, game)
+        cell = state.cell(game, run_dir=run_dir)
+        if cell["status"] == "done" and cell.get("minutes_per_game") == minutes_per_game:
+            log(f"[{game}] done earlier: {cell['eval']['mean']:.2f} over {cell['eval']['episodes']} episodes; skipped")
+            continue
+        if not resume and os.path.exists(run_dir):
+            shutil.rmtree(run_dir)
+        spec = CellSpec(game, run_dir, game, list(overrides), seconds=minutes_per_game * 60, actors=1, seed=0)
+        progress = run_cell(spec, log=log)
+        if os.path.exists(os.path.join(run_dir, "config.json")):
+            shutil.copyfile(os.path.join(run_dir, "config.json"), os.path.join(results_dir, f"{game}_config.json"))
+        state.update(game, status="trained", train_seconds=progress.seconds, frames=progress.frames,
+                     learner_steps=progress.steps, minutes_per_game=minutes_per_game)
+        checkpoint = latest_checkpoint(run_dir)
+        if checkpoint is None:
+            raise records.ExperimentError(f"[{game}] training left no checkpoint in {run_dir}")
+        log(f"[{game}] evaluating {checkpoint} over {eval_episodes} episodes")
+        policy = load_policy(checkpoint)
+        trained = Score.of(play_episodes(policy, game, eval_episodes, envs=eval_envs))
+        log(f"[{game}] trained: {trained.mean:.2f} ± {trained.stderr:.2f} (max {trained.max:g})")
+        untrained = None
+        if untrained_episodes:
+            initial = os.path.join(run_dir, "checkpoints", "main_0", "initial.safetensors")
+            base = load_policy(initial, model_config=_model_config_of(checkpoint))
+            untrained = Score.of(play_episodes(base, game, untrained_episodes, envs=eval_envs))
+            log(f"[{game}] untrained: {untrained.mean:.2f} ± {untrained.stderr:.2f}")
+        curve = write_curve(results_dir, game, run_dir)
+        state.update(game, status="done", checkpoint=checkpoint, eval=_score_dict(trained),
+                     untrained=_score_dict(untrained) if untrained else None, curve=curve)
+    return write_report(state, games, results_dir)
+
+
+def _model_config_of(checkpoint: str) -> dict[str, Any]:
+    import torch
+
+    return torch.load(checkpoint, map_location="cpu", weights_only=True)["config"]["model"]
+
+
+def write_report(state: records.ExperimentState, games: Sequence[str], results_dir: str) -> dict[str, Any]:
+    cells = state.data["cells"]
+    done = {g: cells[g] for g in games if cells.get(g, {}).get("status") == "done"}
+    table = tables.minigame_table(games, done)
+    goals = tables.minigame_goals(games, done)
+    text = (f"# Mini-games: starleague tiny vs the pysc2 paper\n\n"
+            f"Reference rows: {PYSC2_PAPER} (mean (max) in the real game; † = cross-checked against a second "
+            f"source). Ours: mean ± standard error (max) over n evaluation episodes of the final policy on the "
+            f"embedded engine's re-implementation of each mini-game.\n\n{table}\n{goals}\n"
+            f"Invocations: " + "; ".join(f"`{i['command']}` at {i['git_commit']} ({i['time_utc']})"
+                                        for i in state.data["invocations"]) + "\n")
+    records.write_text(os.path.join(results_dir, "table.md"), text)
+    summary = {"experiment": EXPERIMENT, "reference": PYSC2_PAPER, "settings": state.data["settings"],
+               "invocations": state.data["invocations"],
+               "configs": {g: f"{g}_config.json" for g in done},
+               "results": {g: {k: v for k, v in c.items() if k != "run_dir"} for g, c in done.items()}}
+    records.write_json(os.path.join(results_dir, "results.json"), summary)
+    print(table)
+    print(goals)
+    return summary

@@ -1,0 +1,137 @@
+"""`starleague experiment vs-bots`: a short league from scratch on Simple64, main agent vs the bot ladder.
+
+The league, the learners (main agent + main exploiter) and the actors are started by
+`starleague.launcher.Launcher`, exactly as `starleague train` starts them. Every
+`eval_every_minutes` the main agent's newest checkpoint is copied aside and evaluated
+against the built-in bot levels with `starleague.evaluate` (`play_all`, `summarize`: W/D/L,
+win rate with 95% Wilson interval). The rows (wall minutes, learner frames and steps, win
+rate per bot) form the win-rate curve. State is kept after every evaluation; `--resume`
+restarts the learners from their checkpoints and the clock from the recorded minutes.
+Results: bench/results/experiments/vs-bots/ (results.json, table.md, winrate.svg).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from typing import Any, Callable, Optional, Sequence
+
+from starleague.experiments import plots, records, tables
+from starleague.experiments.training import latest_checkpoint
+
+EXPERIMENT = "vs-bots"
+DEFAULT_BOTS = ("VeryEasy", "Easy")
+DEFAULT_OVERRIDES = ("league.main_exploiters=1", "learner.checkpoint_every_seconds=60")
+
+
+def evaluate_checkpoint(checkpoint: str, bots: Sequence[str], games: int, env_config, seed: int) -> dict[str, Any]:
+    """Win rate of the checkpoint against each bot level (starleague.evaluate, one worker process)."""
+    from starleague.evaluate import GameJob, play_all, resolve_snapshots, summarize
+
+    sources = resolve_snapshots(checkpoint)
+    opponents = [b.lower() for b in bots]
+    jobs = [GameJob(0, opponent, g, seed + 1000 * i + g) for i, opponent in enumerate(opponents) for g in range(games)]
+    env_settings = {"backend": env_config.backend, "map": env_config.map, "step_mul": env_config.step_mul,
+                    "game_loop_limit": env_config.game_loop_limit}
+    results = play_all(sources, jobs, env_settings, workers=1, progress=lambda line: None)
+    report = summarize(sources, results, opponents, anchors={})
+    by_bot = {}
+    for bot, opponent_report in zip(bots, report["snapshots"][0]["opponents"]):
+        by_bot[bot] = {"win_rate": opponent_report["win_rate"], "ci_low": opponent_report["ci_low"],
+                       "ci_high": opponent_report["ci_high"], "games": games,
+                       "wins": opponent_report["wins"], "draws": opponent_report["draws"],
+                       "losses": opponent_report["losses"]}
+    return {"label": report["snapshots"][0]["label"], "bots": by_bot}
+
+
+def run(minutes: float = 180.0, eval_every_minutes: float = 15.0, eval_games: int = 10,
+        bots: Sequence[str] = DEFAULT_BOTS, actors: int = 2, overrides: Sequence[str] = DEFAULT_OVERRIDES,
+        resume: bool = False, results_dir: Optional[str] = None, runs_dir: Optional[str] = None,
+        argv: Optional[list[str]] = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+    from starleague.commands.train import _learning_players
+    from starleague.config import build_config
+    from starleague.launcher import LaunchError, Launcher
+
+    results_dir = results_dir or os.path.join(records.RESULTS_ROOT, EXPERIMENT)
+    run_dir = os.path.abspath(runs_dir or os.path.join(records.RUNS_ROOT, EXPERIMENT))
+    settings = {"minutes": minutes, "eval_every_minutes": eval_every_minutes, "eval_games": eval_games,
+                "bots": list(bots), "actors": actors, "overrides": list(overrides), "preset": "tiny"}
+    state = records.ExperimentState(results_dir, EXPERIMENT, settings, resume, fixed=("overrides", "preset", "bots"))
+    state.begin(argv)
+    league_cell = state.cell("league", run_dir=run_dir, seconds=0.0, evaluations=[])
+    if not resume and os.path.exists(run_dir):
+        shutil.rmtree(run_dir)
+    config = build_config("tiny", list(overrides))
+    config.run_dir = run_dir
+    players = _learning_players(config)
+    main = players[0]
+    config_args = ["--preset", "tiny", *sum((["--set", o] for o in overrides), [])]
+    already = float(league_cell["seconds"])
+    if already >= minutes * 60:
+        log(f"vs-bots: {already / 60:.1f} of {minutes} minutes done earlier; nothing to train")
+        return write_report(state, bots, results_dir, echo=True)
+    resume_learners = resume and latest_checkpoint(run_dir, main) is not None
+    launcher = Launcher(run_dir, config_args, players, actors, resume=resume_learners, log=log)
+    snapshots_dir = os.path.join(run_dir, "evaluated")
+    os.makedirs(snapshots_dir, exist_ok=True)
+    started = time.time()
+    try:
+        launcher.start()
+        if os.path.exists(os.path.join(run_dir, "config.json")):
+            shutil.copyfile(os.path.join(run_dir, "config.json"), os.path.join(results_dir, "config.json"))
+        log(f"vs-bots: league of {', '.join(players)} with {actors} actors; run dir {run_dir}")
+        next_eval = already + eval_every_minutes * 60 if league_cell["evaluations"] else already
+        while True:
+            time.sleep(2.0)
+            for event in launcher.supervise():
+                log(f"vs-bots: {event}")
+            elapsed = already + time.time() - started
+            if elapsed >= next_eval or elapsed >= minutes * 60:
+                status = launcher.learner_status(main)
+                checkpoint = latest_checkpoint(run_dir, main)
+                if checkpoint is not None and status is not None:
+                    kept = shutil.copy(checkpoint, os.path.join(snapshots_dir, os.path.basename(checkpoint)))
+                    log(f"vs-bots: evaluating {os.path.basename(checkpoint)} ({elapsed / 60:.1f} min, "
+                        f"{status.frames} frames) against {', '.join(bots)} x {eval_games}")
+                    row = evaluate_checkpoint(kept, bots, eval_games, config.env, seed=700_000_000)
+                    row.update(seconds=elapsed, frames=int(status.frames), steps=int(status.learner_steps),
+                               checkpoint=os.path.basename(checkpoint))
+                    league_cell["evaluations"].append(row)
+                    log("vs-bots: " + ", ".join(f"{b} {r['win_rate']:.0%}" for b, r in row["bots"].items()))
+                    next_eval = elapsed + eval_every_minutes * 60
+                state.update("league", seconds=already + time.time() - started)
+                write_report(state, bots, results_dir)
+            if elapsed >= minutes * 60:
+                break
+    except LaunchError as error:
+        raise records.ExperimentError(f"vs-bots: the league did not start: {error}") from None
+    finally:
+        launcher.stop()
+        state.update("league", seconds=already + time.time() - started, status="stopped")
+    return write_report(state, bots, results_dir, echo=True)
+
+
+def write_report(state: records.ExperimentState, bots: Sequence[str], results_dir: str,
+                 echo: bool = False) -> dict[str, Any]:
+    run = state.data["cells"].get("league", {"evaluations": [], "seconds": 0.0})
+    rows = run["evaluations"]
+    table = tables.win_rate_table(rows, bots)
+    if rows:
+        series = [(f"vs {bot}", [r["seconds"] / 60 for r in rows], [r["bots"][bot]["win_rate"] for r in rows])
+                  for bot in bots]
+        records.write_text(os.path.join(results_dir, "winrate.svg"), plots.line_chart(
+            series, "main agent win rate vs the built-in bots", "wall minutes", "win rate",
+            reference_lines=[("goal VeryEasy", 0.95), ("goal Easy", 0.6)]))
+    text = (f"# League vs the built-in bots (Simple64, tiny preset, main agent + main exploiter)\n\n"
+            f"Wall time trained: {run['seconds'] / 60:.1f} min. Win rate of the main agent's checkpoint "
+            f"[95% Wilson interval] per bot level (draws count half).\n\n{table}\n"
+            f"Invocations: " + "; ".join(f"`{i['command']}` at {i['git_commit']} ({i['time_utc']})"
+                                        for i in state.data["invocations"]) + "\n")
+    records.write_text(os.path.join(results_dir, "table.md"), text)
+    summary = {"experiment": EXPERIMENT, "settings": state.data["settings"], "invocations": state.data["invocations"],
+               "seconds": run["seconds"], "evaluations": rows}
+    records.write_json(os.path.join(results_dir, "results.json"), summary)
+    if echo:
+        print(table)
+    return summary

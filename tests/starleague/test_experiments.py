@@ -1,0 +1,159 @@
+"""`starleague experiment`: each experiment end to end at a budget of seconds, resume, reference tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from starleague.experiments import plots, references, tables
+from starleague.experiments.scoring import Score, mean_and_stderr
+
+# A small model and short unrolls so that two busy cores train a few learner steps in seconds.
+SMALL = ["model.max_entities=16", "model.spatial_size=16", "learner.unroll_length=8", "learner.batch_size=2",
+         "actor.envs_per_actor=2", "learner.checkpoint_every_seconds=3", "learner.log_every_seconds=1",
+         "actor.snapshot_poll_seconds=0.3"]
+
+
+def _experiment(args: list[str], timeout: float) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
+    return subprocess.run([sys.executable, "-m", "starleague", "experiment", *args], capture_output=True, text=True,
+                          env=env, timeout=timeout)
+
+
+def _sets(items: list[str]) -> list[str]:
+    return sum((["--set", item] for item in items), [])
+
+
+# --- reference numbers and tables ---------------------------------------------------------
+
+
+def test_reference_scores_are_the_papers_table_1():
+    t = references.PYSC2_TABLE1
+    assert set(t) == set(references.AGENTS) and all(set(row) == set(references.MINI_GAMES) for row in t.values())
+    assert t["FullyConv LSTM"]["CollectMineralShards"] == (104, 137)
+    assert t["FullyConv"]["CollectMineralsAndGas"] == (3978, 4130)
+    assert t["StarCraft grandmaster"]["DefeatRoaches"] == (215, 363)
+    assert t["DeepMind human player"]["DefeatZerglingsAndBanelings"] == (729, 757)
+    assert t["Random policy"]["MoveToBeacon"] == (1, 6)
+    # The goals of the issue: the best A3C agent's mean.
+    assert references.best_learned("MoveToBeacon") == 26
+    assert references.best_learned("CollectMineralShards") == 104
+    assert references.best_learned("DefeatRoaches") == 101  # Atari-net
+    assert references.best_learned("BuildMarines") == 6
+
+
+def test_minigame_table_has_the_paper_layout_and_our_rows():
+    results = {"MoveToBeacon": {"eval": {"mean": 3.5, "stderr": 0.25, "max": 6, "episodes": 100},
+                                "train_seconds": 600, "frames": 12345}}
+    text = tables.minigame_table(["MoveToBeacon", "BuildMarines"], results)
+    lines = text.splitlines()
+    assert lines[0] == "| Agent | MoveToBeacon | BuildMarines |"
+    assert "| starleague tiny, trained (embedded engine) | **3.5** ± 0.2 (max 6, n=100) | not run |" in lines
+    assert "| paper: StarCraft grandmaster | 28 (28) | 133 (133)† |" in lines
+    assert "| paper: Random policy | 1 (6) | <1 (5) |" in lines
+    goals = tables.minigame_goals(["MoveToBeacon"], results)
+    assert "| MoveToBeacon | 3.5 | 1 | 26 | yes | no | 10 min | 12,345 |" in goals
+
+
+def test_ablation_table_has_the_impala_layout():
+    cells = {("Without Replay", "vtrace"): {"A": (1.0, 0.5, 3)}, ("With Replay", "no_correction"): {"A": (0.25, 0.0, 1)}}
+    lines = tables.ablation_table(["A", "B"], cells).splitlines()
+    assert lines[0] == "|  | Correction | A | B |"
+    assert lines[2] == "| **Without Replay** | V-trace | 1.00 ± 0.50 (3 seeds) | not run |"
+    assert lines[6] == "| **With Replay** | V-trace | not run | not run |"
+    assert lines[9] == "|  | No-correction | 0.25 ± 0.00 (1 seeds) | not run |"
+    assert len(lines) == 2 + 8
+
+
+def test_score_statistics_and_svg_plot():
+    score = Score.of([1.0, 2.0, 3.0, 4.0])
+    assert score.mean == 2.5 and score.max == 4.0 and score.min == 1.0
+    assert score.stderr == pytest.approx((5.0 / 3.0) ** 0.5 / 2.0)
+    assert mean_and_stderr([7.0]) == (7.0, 0.0)
+    assert plots.moving_average([0, 2, 4, 6], 2) == [0, 1, 3, 5]
+    svg = plots.line_chart([("run", [0, 10, 20], [1, 2, 3])], "t <1>", "x", "y", [("paper", 2.5)])
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>") and "t &lt;1&gt;" in svg
+    assert svg.count("<polyline") == 1 and "paper (2.5)" in svg
+
+
+# --- experiments end to end ---------------------------------------------------------------
+
+
+@pytest.mark.timeout(400)
+def test_minigames_runs_end_to_end_then_resumes_training_and_skips_finished(tmp_path):
+    res, runs = str(tmp_path / "res"), str(tmp_path / "runs")
+    base = ["minigames", "--games", "MoveToBeacon", "--eval-episodes", "2", "--untrained-episodes", "1",
+            "--results-dir", res, "--runs-dir", runs, *_sets(SMALL)]
+    first = _experiment(base + ["--minutes-per-game", "0.15"], timeout=180)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    for name in ("state.json", "results.json", "table.md", "MoveToBeacon_curve.svg", "MoveToBeacon_curve.json",
+                 "MoveToBeacon_config.json"):
+        assert os.path.exists(os.path.join(res, name)), name
+    summary = json.load(open(os.path.join(res, "results.json")))
+    cell = summary["results"]["MoveToBeacon"]
+    assert cell["status"] == "done" and cell["eval"]["episodes"] == 2 and cell["untrained"]["episodes"] == 1
+    assert cell["learner_steps"] >= 1 and cell["frames"] > 0
+    [invocation] = summary["invocations"]
+    assert invocation["command"].startswith("starleague experiment minigames") and invocation["git_commit"]
+    assert invocation["machine"]["cpus"] >= 1
+    table = open(os.path.join(res, "table.md")).read()
+    assert "n=2" in table and "paper: FullyConv LSTM" in table and "Vinyals et al. 2017" in table
+    learner_log = os.path.join(runs, "MoveToBeacon", "logs", "learner.log")
+
+    # A larger budget on --resume: the unfinished training continues from its last checkpoint.
+    second = _experiment(base + ["--minutes-per-game", "0.3", "--resume"], timeout=180)
+    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    assert "learner: resumed main_0 at step" in open(learner_log).read()
+    cell2 = json.load(open(os.path.join(res, "results.json")))["results"]["MoveToBeacon"]
+    assert cell2["learner_steps"] >= cell["learner_steps"] and cell2["train_seconds"] > cell["train_seconds"]
+
+    # Same budget again: the finished cell is skipped, nothing trains.
+    size = os.path.getsize(learner_log)
+    third = _experiment(base + ["--minutes-per-game", "0.3", "--resume"], timeout=120)
+    assert third.returncode == 0 and "skipped" in third.stdout, third.stdout[-3000:]
+    assert os.path.getsize(learner_log) == size
+    assert len(json.load(open(os.path.join(res, "state.json")))["invocations"]) == 3
+
+
+@pytest.mark.timeout(400)
+def test_replay_ablation_fills_every_cell_then_resume_reruns_none(tmp_path):
+    res, runs = str(tmp_path / "res"), str(tmp_path / "runs")
+    args = ["replay-ablation", "--tasks", "MoveToBeacon", "--seeds", "1", "--frames", "64", "--final-episodes", "2",
+            "--parallel", "8", "--results-dir", res, "--runs-dir", runs, *_sets(SMALL)]
+    first = _experiment(args, timeout=300)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    summary = json.load(open(os.path.join(res, "results.json")))
+    assert len(summary["cells"]) == 8
+    for name, cell in summary["cells"].items():
+        assert cell["status"] == "done" and cell["frames"] >= 64, (name, cell)
+    configs = {(c["correction"], c["replay"]) for c in summary["cells"].values()}
+    assert configs == {(k, r) for k in references.CORRECTION_LABELS for r in (0.0, 0.5)}
+    table = open(os.path.join(res, "table.md")).read()
+    assert table.count("(1 seeds)") + table.count("not run") == 8 and "Espeholt et al. 2018" in table
+    assert os.path.exists(os.path.join(res, "MoveToBeacon_curves.svg"))
+
+    again = _experiment(args + ["--resume"], timeout=60)
+    assert again.returncode == 0 and "0 cells to run, 8 done earlier" in again.stdout, again.stdout[-2000:]
+
+
+@pytest.mark.timeout(400)
+def test_vs_bots_runs_a_league_and_evaluates_snapshots(tmp_path):
+    res, runs = str(tmp_path / "res"), str(tmp_path / "runs")
+    overrides = SMALL + ["env.game_loop_limit=400", "league.main_exploiters=1", "league.league_checkin_seconds=2"]
+    overrides = [o for o in overrides if not o.startswith("league.league_checkin")] + ["learner.league_checkin_seconds=2"]
+    result = _experiment(["vs-bots", "--minutes", "0.6", "--eval-every", "0.2", "--eval-games", "1", "--bots",
+                          "VeryEasy", "--actors", "1", "--results-dir", res, "--runs-dir", runs, *_sets(overrides)],
+                         timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    summary = json.load(open(os.path.join(res, "results.json")))
+    rows = summary["evaluations"]
+    assert rows and all(set(r["bots"]) == {"VeryEasy"} for r in rows)
+    assert all(r["bots"]["VeryEasy"]["games"] == 1 and 0.0 <= r["bots"]["VeryEasy"]["win_rate"] <= 1.0 for r in rows)
+    assert [r["seconds"] for r in rows] == sorted(r["seconds"] for r in rows)
+    for name in ("table.md", "winrate.svg", "state.json", "config.json"):
+        assert os.path.exists(os.path.join(res, name)), name
+    assert "vs VeryEasy" in open(os.path.join(res, "table.md")).read()
