@@ -150,6 +150,7 @@ class SnapshotFollower:
         self._lock = threading.Lock()
         self._ready: Optional[tuple[int, dict[str, torch.Tensor]]] = None
         self.current_version = -1
+        self._seen_version = -1
         self.learner_reachable = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="snapshot-follower", daemon=True)
@@ -162,11 +163,13 @@ class SnapshotFollower:
             try:
                 status = self._stub.Status(learner_pb2.StatusRequest(), metadata=self._metadata, timeout=5)
                 self.learner_reachable = True
-                if status.version != self.current_version:
+                # Any move counts (a learner restarted without --resume goes back to 0).
+                if status.version != self._seen_version:
                     version, params = fetch_learner_snapshot(self._stub, self._metadata)
                     with self._lock:
                         self._ready = (version, params)
                     self.current_version = version
+                    self._seen_version = status.version
             except grpc.RpcError:
                 self.learner_reachable = False
             except snapshot.SnapshotError as error:

@@ -32,6 +32,8 @@ class LearnerConfig:
     log_every_seconds: float = 5.0
     # "auto": CUDA when present, else CPU.
     device: str = "auto"
+    # CPU threads for torch in the learner; 0 = torch's default (all cores).
+    torch_threads: int = 0
 
 
 @dataclasses.dataclass

@@ -33,7 +33,8 @@ def run(args: argparse.Namespace) -> int:
     config = resolve_config(args)
     token, tls = auth_from(args)
     torch.manual_seed(config.seed)
-    torch.set_num_threads(max(1, torch.get_num_threads()))
+    if config.learner.torch_threads > 0:
+        torch.set_num_threads(config.learner.torch_threads)
     port = args.port if args.port is not None else int(config.learner.address.rsplit(":", 1)[1])
     learner = Learner(
         player_id=args.player,

@@ -10,6 +10,9 @@ from agent.model.config import ModelConfig
 from agent.model.policy import build_policy
 from sc2env.types import Alliance, GameInfo, MapPlanes, Observation, PlayerCommon, Race, empty_units
 
+# Two shared cores: more than one torch thread per test process only adds contention.
+torch.set_num_threads(1)
+
 
 def tiny_policy(seed: int = 0):
     torch.manual_seed(seed)

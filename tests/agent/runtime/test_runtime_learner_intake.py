@@ -87,3 +87,52 @@ def test_bad_trajectories_are_rejected_counted_and_training_goes_on(learner):
     version, params = fetch_learner_snapshot(stub, metadata)
     assert version == 3 and set(params) == set(learner.policy.state_dict())
     channel.close()
+
+
+@pytest.mark.timeout(60)
+def test_tls_with_cert_files(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed: cannot make a test certificate")
+    cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True)
+    config = LearnerConfig(batch_size=2, unroll_length=T)
+    learner = Learner("main_0", tiny_policy(), RLConfig(), config, str(tmp_path), TOKEN,
+                      tls=transport.TLSFiles(cert=cert, key=key), log=lambda line: None)
+    port = learner.serve("localhost:0")
+    try:
+        secure = transport.open_channel(f"localhost:{port}", transport.TLSFiles(ca=cert))
+        status = learner_pb2_grpc.LearnerStub(secure).Status(
+            learner_pb2.StatusRequest(), metadata=transport.auth_metadata(TOKEN), timeout=20)
+        assert status.player_id == "main_0"
+        plain = transport.open_channel(f"localhost:{port}")
+        with pytest.raises(grpc.RpcError) as error:
+            learner_pb2_grpc.LearnerStub(plain).Status(
+                learner_pb2.StatusRequest(), metadata=transport.auth_metadata(TOKEN), timeout=5)
+        assert error.value.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+    finally:
+        learner.shutdown(grace=0)
+
+
+@pytest.mark.timeout(90)
+def test_replay_share_lets_the_learner_reuse_trajectories(tmp_path):
+    # 4 fresh trajectories, B = 2: without replay that is 2 learner steps; with half of each
+    # batch replayed (after the first), 3 steps need only 4 fresh ones.
+    config = LearnerConfig(batch_size=2, unroll_length=T, queue_capacity=8, log_every_seconds=0.0)
+    rl = RLConfig(replay_proportion=0.5, replay_capacity=16)
+    learner = Learner("main_0", tiny_policy(), rl, config, str(tmp_path), TOKEN, log=lambda line: None)
+    port = learner.serve("localhost:0")
+    try:
+        stub = learner_pb2_grpc.LearnerStub(transport.open_channel(f"localhost:{port}"))
+        ack = stub.SendTrajectories(iter([_message(t) for t in make_trajectories(learner.policy, 4, T)]),
+                                    metadata=transport.auth_metadata(TOKEN), timeout=60)
+        assert ack.accepted == 4
+        learner.train(max_steps=3, max_seconds=60)
+        assert learner.progress.steps == 3
+        assert learner._replay.stats().replayed >= 2
+    finally:
+        learner.shutdown(grace=0)
