@@ -17,7 +17,7 @@ import pathlib
 import tempfile
 from typing import Optional, Sequence
 
-from s2clientprotocol import sc2api_pb2
+from s2clientprotocol import sc2api_pb2, score_pb2
 
 from sc2env.sc2api.client import SC2Client
 from sc2env.sc2api.conversion import game_info_from_proto, observation_from_proto, results_from_proto
@@ -264,6 +264,7 @@ class SC2ApiEnv:
         ports = pick_unused_ports(2 * len(self.agents)) if multi else []
         joins = join_game_requests(self.agents, ports)
         self._player_ids = self._parallel(lambda pair: pair[0].join_game(pair[1]), list(zip(self._clients, joins)))
+        self._last_score = [0] * len(self._clients)
         self._game_infos = self._parallel(lambda c: c.game_info(), self._clients)
         self._game_info = game_info_from_proto(self._game_infos[0])
 
@@ -282,17 +283,24 @@ class SC2ApiEnv:
 
         responses = self._parallel(observe, list(range(len(self._clients))))
         steps = []
-        for player_id, response, info in zip(self._player_ids, responses, self._game_infos):
+        for k, (player_id, response, info) in enumerate(zip(self._player_ids, responses, self._game_infos)):
             observation = observation_from_proto(response, info)
             results = results_from_proto(response.player_result)
             result = results.get(player_id, Result.Undecided)
             if result == Result.Undecided and observation.game_loop >= self.game_loop_limit:
                 result = Result.Tie
             last = result != Result.Undecided and not first
+            score = response.observation.score
+            if score.score_type == score_pb2.Score.Curriculum:
+                # Mini-game maps: the reward is the change of the map's curriculum score (as in pysc2).
+                reward = 0.0 if first else float(score.score - self._last_score[k])
+                self._last_score[k] = score.score
+            else:
+                reward = REWARDS[result] if last else 0.0
             steps.append(
                 TimeStep(
                     step_type=StepType.FIRST if first else (StepType.LAST if last else StepType.MID),
-                    reward=REWARDS[result] if last else 0.0,
+                    reward=reward,
                     discount=0.0 if last else 1.0,
                     observation=observation,
                     result=result if last else Result.Undecided,

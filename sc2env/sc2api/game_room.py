@@ -16,7 +16,7 @@ import os
 import tempfile
 from typing import Callable, Optional, Sequence
 
-from s2clientprotocol import error_pb2, sc2api_pb2
+from s2clientprotocol import error_pb2, sc2api_pb2, score_pb2
 
 from sc2env.sc2api.conversion import game_info_to_proto, observation_to_proto
 from sc2env.types import AgentPlayer, BotPlayer, Player, RawCommand, Result, TimeStep
@@ -49,6 +49,7 @@ class GameRoom:
         self._all_joined = asyncio.Event()
         self.env = None
         self.timesteps: dict[int, TimeStep] = {}
+        self.curriculum_score: dict[int, float] = {}  # scenario maps: cumulative reward per player
         self._pending: dict[int, list[RawCommand]] = {}
         self._step_requests: dict[int, int] = {}
         self._step_done: Optional[asyncio.Future] = None
@@ -108,7 +109,17 @@ class GameRoom:
         return [(player_id, self.env.game.result(player_id)) for player_id in range(1, len(self.players) + 1)]
 
     def observation(self, player_id: int) -> sc2api_pb2.ResponseObservation:
-        return observation_to_proto(self.timesteps[player_id].observation, self.results())
+        response = observation_to_proto(self.timesteps[player_id].observation, self.results())
+        if self.is_scenario:
+            # Mini-game maps report their own cumulative reward as a Curriculum score (as the real
+            # mini-game maps do; pysc2 turns its change into the step reward).
+            response.observation.score.score_type = score_pb2.Score.Curriculum
+            response.observation.score.score = int(round(self.curriculum_score.get(player_id, 0.0)))
+        return response
+
+    @property
+    def is_scenario(self) -> bool:
+        return getattr(self.env, "scenario", None) is not None
 
     def act(self, player_id: int, commands: Sequence[Optional[RawCommand]]) -> list[int]:
         """Queue commands for the next step; one ActionResult per action (Success, or NotSupported
@@ -141,6 +152,8 @@ class GameRoom:
                 self.env.step_mul = loops
                 steps = self.env.step(actions)
                 self.timesteps = dict(zip(self.player_ids, steps))
+                for pid, timestep in self.timesteps.items():
+                    self.curriculum_score[pid] = self.curriculum_score.get(pid, 0.0) + timestep.reward
                 done.set_result(None)
             except Exception as error:  # every waiting player sees the failure
                 done.set_exception(error)

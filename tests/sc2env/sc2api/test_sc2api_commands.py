@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import pathlib
 import re
@@ -11,6 +12,7 @@ import sys
 import pytest
 
 import sc2env  # noqa: F401
+from sc2env.sc2api import shim
 from sc2env.sc2api.client import SC2Client
 from sc2env.sc2api.server import BASE_BUILD
 
@@ -41,20 +43,12 @@ def test_sc2_server_serves_until_quit():
             server.wait()
 
 
-def run_doctor(capsys, *args: str) -> tuple[int, str]:
-    from starleague.cli import build_parser
+def test_doctor_on_the_shim_launches_it_and_reports_everything(tmp_path, capsys):
+    from starleague.commands import doctor
 
-    parsed = build_parser().parse_args(["doctor", *args])
-    code = parsed.func(parsed)
-    return code, capsys.readouterr().out
-
-
-def test_sc2_server_make_shim_and_doctor_on_it(tmp_path, capsys):
-    made = starleague("sc2-server", "--make-shim", str(tmp_path))
-    assert made.returncode == 0, made.stderr
-    assert f"Base{BASE_BUILD}" in made.stdout
-    code, out = run_doctor(capsys, "--json", "--sc2-path", str(tmp_path), "--launch")
-    checks = {c["name"]: c for c in json.loads(out)}
+    shim.make_shim(tmp_path)
+    code = doctor.run(argparse.Namespace(sc2_path=str(tmp_path), launch=True, json=True))
+    checks = {c["name"]: c for c in json.loads(capsys.readouterr().out)}
     assert checks["sc2 binary"]["status"] == "ok" and str(BASE_BUILD) in checks["sc2 binary"]["detail"]
     assert checks["sc2 launch"]["status"] == "ok" and "embedded" in checks["sc2 launch"]["detail"]
     assert checks["maps"]["status"] == "ok" and "Melee: 2" in checks["maps"]["detail"]
@@ -65,6 +59,9 @@ def test_sc2_server_make_shim_and_doctor_on_it(tmp_path, capsys):
 
 
 def test_doctor_without_sc2_says_what_to_fix(tmp_path, capsys):
-    code, out = run_doctor(capsys, "--sc2-path", str(tmp_path / "none"))
+    from starleague.commands import doctor
+
+    code = doctor.run(argparse.Namespace(sc2_path=str(tmp_path / "none"), launch=False, json=False))
+    out = capsys.readouterr().out
     assert code == 0  # the embedded engine needs no SC2: a warning, not a failure
     assert "warn  sc2 binary" in out and "fix: install the Linux package" in out

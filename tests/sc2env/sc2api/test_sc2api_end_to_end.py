@@ -122,8 +122,9 @@ def play_both_backends(players, sc2_path: str, game_loop_limit: int = GAME_LOOP_
     try:
         a, b = embedded.reset(), remote.reset()
         assert embedded.game_info == remote.game_info
-        steps = 0
+        steps, errors = 0, []
         while True:
+            errors += [e for t in b for e in t.observation.action_errors]
             for x, y in zip(a, b):
                 assert observation_differences(x.observation, y.observation) == [], f"step {steps}"
                 assert (x.step_type, x.reward, x.discount, x.result) == (y.step_type, y.reward, y.discount, y.result)
@@ -132,7 +133,6 @@ def play_both_backends(players, sc2_path: str, game_loop_limit: int = GAME_LOOP_
             commands = [scripted_commands(t.observation, steps) for t in a]
             a, b = embedded.step(commands), remote.step(commands)
             steps += 1
-        errors = [e for t in (a,) for e in t[0].observation.action_errors]
         return steps, a, b, remote, errors
     finally:
         embedded.close()
@@ -142,8 +142,10 @@ def play_both_backends(players, sc2_path: str, game_loop_limit: int = GAME_LOOP_
 @pytest.mark.timeout(180)
 def test_sc2_backend_matches_embedded_backend_agent_vs_bot(shim_env):
     players = [AgentPlayer(), BotPlayer(difficulty=Difficulty.Medium)]
-    steps, a, b, _, _ = play_both_backends(players, shim_env)
+    steps, a, b, _, errors = play_both_backends(players, shim_env)
     assert steps == GAME_LOOP_LIMIT // 8
+    # scripted_commands' bad target came back over the wire as an ActionError with its result name.
+    assert any(e.ability_id == MOVE and e.reason for e in errors)
     assert b[0].step_type == StepType.LAST and b[0].result == Result.Tie
     assert len(b[0].observation.own_units()) > 13  # trained SCVs on both paths alike
 
@@ -176,22 +178,6 @@ def test_sc2_backend_save_replay_and_reset(shim_env, tmp_path):
     finally:
         env.close()
     assert env.processes == []
-
-
-def test_action_errors_reach_the_agent_over_the_wire(shim_env):
-    """The bad-target command of scripted_commands comes back as an ActionError on both backends."""
-    kwargs = dict(map="Simple64", players=[AgentPlayer(), BotPlayer()], step_mul=8, seed=5, game_loop_limit=80)
-    remote = make_env("sc2", sc2_path=shim_env, **kwargs)
-    try:
-        timesteps = remote.reset()
-        seen = []
-        for step in range(6):
-            timesteps = remote.step([scripted_commands(timesteps[0].observation, step)])
-            seen += timesteps[0].observation.action_errors
-        assert seen and all(e.reason for e in seen)
-        assert any(e.ability_id == MOVE for e in seen)
-    finally:
-        remote.close()
 
 
 # ------------------------------------------------------------------ the real game
@@ -267,3 +253,51 @@ def test_self_play_peer_crash_is_a_clear_error_not_a_hang(shim_env):
         assert env.processes == []  # everything killed; reset() would start over
     finally:
         env.close()
+
+
+@pytest.mark.timeout(180)
+def test_pysc2_mini_game_rewards_come_from_the_curriculum_score(shim_env):
+    from pysc2.env import sc2_env
+    from pysc2.lib import actions, features
+
+    interface = sc2_env.AgentInterfaceFormat(action_space=actions.ActionSpace.RAW, use_raw_units=True,
+                                             raw_resolution=64)
+    tag, x, y = features.FeatureUnit.tag, features.FeatureUnit.x, features.FeatureUnit.y
+    with sc2_env.SC2Env(map_name="MoveToBeacon", players=[sc2_env.Agent(sc2_env.Race.terran)],
+                        agent_interface_format=interface, step_mul=16, game_steps_per_episode=640) as env:
+        timesteps = env.reset()
+        total = 0.0
+        while not timesteps[0].last():
+            units = timesteps[0].observation.raw_units
+            marine, beacon = units[units[:, 0] == 48], units[units[:, 0] == 317]
+            action = actions.RAW_FUNCTIONS.no_op()
+            if len(marine) and len(beacon):
+                action = actions.RAW_FUNCTIONS.Move_pt("now", int(marine[0][tag]), (int(beacon[0][x]),
+                                                                                      int(beacon[0][y])))
+            timesteps = env.step([action])
+            total += timesteps[0].reward
+        assert total > 0 and total == timesteps[0].observation.score_cumulative[0]
+
+
+@pytest.mark.timeout(180)
+def test_sc2_backend_mini_game_rewards_match_embedded(shim_env):
+    kwargs = dict(map="MoveToBeacon", players=[AgentPlayer()], step_mul=64, seed=4)
+    embedded, remote = make_env("embedded", **kwargs), make_env("sc2", sc2_path=shim_env, **kwargs)
+    try:
+        a, b = embedded.reset(), remote.reset()
+        rewards_a, rewards_b = [], []
+        while not a[0].last():
+            own = a[0].observation.own_units()
+            beacon = a[0].observation.neutral_units()
+            commands = []
+            if len(own) and len(beacon):
+                commands = [RawCommand(MOVE, (int(own["tag"][0]),),
+                                       target_point=(float(beacon["x"][0]), float(beacon["y"][0])))]
+            a, b = embedded.step([commands]), remote.step([commands])
+            rewards_a.append(a[0].reward)
+            rewards_b.append(b[0].reward)
+            assert a[0].step_type == b[0].step_type
+        assert rewards_a == rewards_b and sum(rewards_a) > 0
+    finally:
+        embedded.close()
+        remote.close()
