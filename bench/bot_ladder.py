@@ -94,7 +94,9 @@ def markdown(meta: dict, table: list[dict]) -> str:
         f"- date: {meta['date']}",
         f"- map {meta['map']}, step_mul {meta['step_mul']}, game-loop limit {meta['game_loop_limit']} "
         f"(a tie), {meta['games']} seeded games per pair, seats alternate",
-        f"- wall time: {meta['wall_seconds']} s with {meta['workers']} worker processes",
+        f"- wall time: {meta['wall_seconds']} s with {meta['workers']} worker processes; "
+        f"{meta['finished_games']} of {meta['planned_games']} games finished"
+        + ("" if meta["complete"] else " (PARTIAL: the run was still going or was cut short)"),
         "", "Goal: each level beats the one below it in >= 80% of games.", "",
         "| higher | lower | games | wins | losses | ties | win rate | goal met | mean game (min) | action errors / command |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -116,6 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--levels", default=",".join(LEVELS), help="comma-separated, lowest first")
     parser.add_argument("--seed0", type=int, default=0)
     parser.add_argument("--out", default=str(RESULTS / "bot_ladder"), help="path prefix for .json/.md")
+    parser.add_argument("--commit", default="", help="commit to report when run from an exported snapshot (no .git)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--tasks", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -125,8 +128,30 @@ def main(argv: list[str] | None = None) -> None:
 
     levels = args.levels.split(",")
     pairs = [(levels[k + 1], levels[k]) for k in range(len(levels) - 1)]
-    tasks = [(h, lo, args.seed0 + s) for h, lo in pairs for s in range(args.games)]
+    # Interleave pairs so a run cut short still covers every pair.
+    tasks = [(h, lo, args.seed0 + s) for s in range(args.games) for h, lo in pairs]
     start = time.perf_counter()
+    commit = args.commit or subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                                           text=True).stdout.strip() or "unknown"
+    prefix = pathlib.Path(args.out)
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+
+    def write(rows: list[dict], finished: bool) -> str:
+        table = summarize(rows, pairs)
+        meta = {
+            "command": "python -m bench.bot_ladder " + " ".join(argv if argv is not None else sys.argv[1:]),
+            "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} cpus (shared with other jobs), "
+                       f"Python {platform.python_version()}",
+            "commit": commit, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "map": args.map, "step_mul": args.step_mul, "game_loop_limit": args.game_loop_limit, "games": args.games,
+            "workers": args.workers, "wall_seconds": round(time.perf_counter() - start, 1),
+            "finished_games": len(rows), "planned_games": len(tasks), "complete": finished,
+        }
+        prefix.with_suffix(".json").write_text(json.dumps({"meta": meta, "table": table, "games": rows}, indent=1) + "\n")
+        text = markdown(meta, table)
+        prefix.with_suffix(".md").write_text(text)
+        return text
+
     with tempfile.TemporaryDirectory() as tmp:
         procs, outs = [], []
         for w in range(args.workers):
@@ -137,25 +162,24 @@ def main(argv: list[str] | None = None) -> None:
             cmd = [sys.executable, "-m", "bench.bot_ladder", "--worker", "--tasks", str(task_file), "--out", str(out),
                    "--map", args.map, "--step-mul", str(args.step_mul), "--game-loop-limit", str(args.game_loop_limit)]
             procs.append(subprocess.Popen(cmd, cwd=REPO, env={**os.environ, "OMP_NUM_THREADS": "1"}))
-        codes = [p.wait() for p in procs]
-        rows = [r for out in outs if out.exists() for r in json.loads(out.read_text())]
+
+        def collect() -> list[dict]:
+            rows = []
+            for out in outs:
+                try:
+                    rows.extend(json.loads(out.read_text()))
+                except (FileNotFoundError, json.JSONDecodeError):
+                    pass  # not written yet, or caught mid-write: read again next time
+            return rows
+
+        while any(p.poll() is None for p in procs):
+            time.sleep(30)
+            write(collect(), finished=False)  # partial table, kept current while the run goes on
+        codes = [p.returncode for p in procs]
+        rows = collect()
     if any(codes):
         print(f"warning: worker exit codes {codes}; summarising the {len(rows)} games that finished", file=sys.stderr)
-    table = summarize(rows, pairs)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
-    meta = {
-        "command": "python -m bench.bot_ladder " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": f"{platform.node()} {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus, "
-                   f"Python {platform.python_version()}",
-        "commit": commit, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "map": args.map, "step_mul": args.step_mul, "game_loop_limit": args.game_loop_limit, "games": args.games,
-        "workers": args.workers, "wall_seconds": round(time.perf_counter() - start, 1),
-    }
-    prefix = pathlib.Path(args.out)
-    prefix.parent.mkdir(parents=True, exist_ok=True)
-    prefix.with_suffix(".json").write_text(json.dumps({"meta": meta, "table": table, "games": rows}, indent=1) + "\n")
-    prefix.with_suffix(".md").write_text(markdown(meta, table))
-    print(markdown(meta, table))
+    print(write(rows, finished=len(rows) == len(tasks)))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import numpy as np
 
 from sc2env.bots import ids
 from sc2env.bots.ids import Ability, Unit
-from sc2env.bots.view import BotView, isin, xy
+from sc2env.bots.view import BotView, isin, pick, xy
 from sc2env.types import RawCommand
 
 if TYPE_CHECKING:
@@ -111,16 +111,16 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
         bot.attacking = False
         return []
     pos = xy(army)
-    fighters = v.enemy_units[~isin(v.enemy_units["unit_type"], ids.WORKERS)]
+    fighters = pick(v.enemy_units, ~isin(v.enemy_units["unit_type"], ids.WORKERS))
     enemy_pos = xy(v.enemy)
 
     # Threats near our structures -> defend with everything.
-    structures = v.own[isin(v.own["unit_type"], ids.STRUCTURES)]
+    structures = pick(v.own, isin(v.own["unit_type"], ids.STRUCTURES))
     threat = None
     if len(v.enemy_units) and len(structures):
         d = np.hypot(v.enemy_units["x"][:, None] - structures["x"][None, :],
                      v.enemy_units["y"][:, None] - structures["y"][None, :]).min(axis=1)
-        close = v.enemy_units[d < p.defend_radius]
+        close = pick(v.enemy_units, d < p.defend_radius)
         if len(close):
             threat = close[int(np.argmin(np.hypot(close["x"] - bot.home[0], close["y"] - bot.home[1])))]
 
@@ -133,7 +133,7 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
     centre = pos.mean(axis=0)
     # Losing fight away from home: everyone back to the rally point (Hard and up).
     if bot.attacking and p.avoid_losing_fights and threat is None and len(fighters):
-        near_us = fighters[np.hypot(fighters["x"] - centre[0], fighters["y"] - centre[1]) < 14.0]
+        near_us = pick(fighters, np.hypot(fighters["x"] - centre[0], fighters["y"] - centre[1]) < 14.0)
         if _value(near_us) > 1.5 * _value(army):
             bot.attacking = False
 

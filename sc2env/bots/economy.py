@@ -8,7 +8,7 @@ import numpy as np
 
 from sc2env.bots import ids, placement
 from sc2env.bots.ids import Ability, Unit
-from sc2env.bots.view import BotView, isin, nearest
+from sc2env.bots.view import BotView, isin, nearest, pick
 from sc2env.types import RawCommand, empty_units
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def manage_workers(bot: "TerranBot", v: BotView, cmds: list) -> None:
         tag = int(ref["tag"])
         crew = bot.gas_workers.setdefault(tag, set())
         while len(crew) < bot.profile.workers_per_refinery:
-            miners = v.mining_workers[~np.isin(v.mining_workers["tag"], list(gas_tags | bot.busy))]
+            miners = pick(v.mining_workers, ~np.isin(v.mining_workers["tag"], list(gas_tags | bot.busy)))
             if len(miners) == 0:
                 break
             w = miners[nearest(miners, (ref["x"], ref["y"]))]
@@ -65,7 +65,7 @@ def manage_workers(bot: "TerranBot", v: BotView, cmds: list) -> None:
     # Idle SCVs: to the base with the fewest miners per mineral field.
     bases = []
     for th in v.townhalls_done:
-        fields = v.minerals[np.hypot(v.minerals["x"] - th["x"], v.minerals["y"] - th["y"]) < 12.0]
+        fields = pick(v.minerals, np.hypot(v.minerals["x"] - th["x"], v.minerals["y"] - th["y"]) < 12.0)
         if len(fields) == 0:
             continue
         miners = int(np.count_nonzero(np.hypot(v.workers["x"] - th["x"], v.workers["y"] - th["y"]) < 12.0))
@@ -85,19 +85,26 @@ def manage_workers(bot: "TerranBot", v: BotView, cmds: list) -> None:
 def _blockers(v: BotView) -> np.ndarray:
     """Structures, resources and the spots SCVs are already walking to build on."""
     obs_units = v.obs.units
-    solid = obs_units[isin(obs_units["unit_type"], ids.STRUCTURES) | (obs_units["alliance"] == 3)]
-    planned = v.workers[isin(v.worker_first_order, ids.BUILD_ABILITY.values())]
+    solid = pick(obs_units, isin(obs_units["unit_type"], ids.STRUCTURES) | (obs_units["alliance"] == 3))
+    planned = pick(v.workers, isin(v.worker_first_order, ids.BUILD_ABILITY.values()))
     fake = empty_units(len(planned))
     if len(planned):
         fake["x"] = planned["order_target_x"][:, 0]
         fake["y"] = planned["order_target_y"][:, 0]
         fake["radius"] = 2.5
-    return np.concatenate([solid, fake])
+    # Keep each barracks' / factory's add-on spot free (2x2 on its right side).
+    hosts = pick(v.own, isin(v.own["unit_type"], ids.TAKES_ADDON) & (v.own["add_on_tag"] == 0))
+    addon_spots = empty_units(len(hosts))
+    if len(hosts):
+        addon_spots["x"] = hosts["x"] + 2.5
+        addon_spots["y"] = hosts["y"] - 0.5
+        addon_spots["radius"] = 1.0
+    return np.concatenate([solid, fake, addon_spots])
 
 
 def pick_builder(bot: "TerranBot", v: BotView, point) -> Optional[int]:
     gas_tags = set().union(*bot.gas_workers.values()) if bot.gas_workers else set()
-    pool = v.mining_workers[~np.isin(v.mining_workers["tag"], list(gas_tags | bot.busy))]
+    pool = pick(v.mining_workers, ~np.isin(v.mining_workers["tag"], list(gas_tags | bot.busy)))
     if len(pool) == 0:
         return None
     return int(pool[nearest(pool, point)]["tag"])
@@ -121,7 +128,7 @@ def try_build(bot: "TerranBot", v: BotView, cmds: list, structure: int) -> bool:
         if target_unit is None:
             return False
     elif structure == Unit.CommandCenter:
-        point = _next_expansion(bot, v)
+        point = next_expansion(bot, v)
         if point is None:
             return False
         target_point = point
@@ -147,7 +154,7 @@ def try_build(bot: "TerranBot", v: BotView, cmds: list, structure: int) -> bool:
 
 def _free_geyser(v: BotView):
     for th in v.townhalls_done:
-        near = v.geysers[np.hypot(v.geysers["x"] - th["x"], v.geysers["y"] - th["y"]) < 12.0]
+        near = pick(v.geysers, np.hypot(v.geysers["x"] - th["x"], v.geysers["y"] - th["y"]) < 12.0)
         for g in near:
             taken = np.hypot(v.refineries["x"] - g["x"], v.refineries["y"] - g["y"]) < 1.0
             ordered = (v.worker_first_order == Ability.BuildRefinery) & (
@@ -158,7 +165,7 @@ def _free_geyser(v: BotView):
     return None, None
 
 
-def _next_expansion(bot: "TerranBot", v: BotView):
+def next_expansion(bot: "TerranBot", v: BotView):
     resources = np.concatenate([v.minerals, v.geysers])
     clusters = [c for c in placement.resource_clusters(resources) if placement.is_mineral_cluster(c)]
     options = []

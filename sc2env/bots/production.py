@@ -8,7 +8,7 @@ import numpy as np
 
 from sc2env.bots import economy, ids
 from sc2env.bots.ids import Ability, Unit
-from sc2env.bots.view import BotView
+from sc2env.bots.view import BotView, pick
 from sc2env.types import RawCommand
 
 if TYPE_CHECKING:
@@ -39,6 +39,9 @@ def run_build_order(bot: "TerranBot", v: BotView, cmds: list) -> tuple[int, int]
             continue
         if v.food_used < step.at_food:
             return (0, 0)
+        if step.structure == Unit.CommandCenter and economy.next_expansion(bot, v) is None:
+            bot.skipped_steps.add((int(step.structure), step.count))  # this map has no free base
+            continue
         cost = ids.COST[int(step.structure)]
         if not economy.tech_ready(v, step.structure) or not v.can_afford(step.structure):
             return (cost[0], cost[1])
@@ -72,7 +75,7 @@ def build_addons(bot: "TerranBot", v: BotView, cmds: list, reserve: tuple[int, i
     for kind, plan in ((Unit.Barracks, bot.profile.barracks_addons), (Unit.Factory, bot.profile.factory_addons)):
         if not plan:
             continue
-        buildings = v.own[(v.own["unit_type"] == kind) & v.done]
+        buildings = pick(v.own, (v.own["unit_type"] == kind) & v.done)
         buildings = buildings[np.argsort(buildings["tag"], kind="stable")]
         for k, b in enumerate(buildings[: len(plan)]):
             addon = plan[k]
@@ -93,7 +96,7 @@ def research(bot: "TerranBot", v: BotView, cmds: list, reserve: tuple[int, int])
             continue
         if int(ability) not in v.available:
             continue  # not offered now (no idle researcher, no money, or not in this game's data)
-        labs = v.own[(v.own["unit_type"] == RESEARCHER[upgrade]) & v.done & (v.own["order_count"] == 0)]
+        labs = pick(v.own, (v.own["unit_type"] == RESEARCHER[upgrade]) & v.done & (v.own["order_count"] == 0))
         if len(labs) == 0 or not v.can_afford(upgrade, reserve):
             continue
         cmds.append(RawCommand(ability, (int(labs[0]["tag"]),)))
@@ -130,7 +133,7 @@ def train_army(bot: "TerranBot", v: BotView, cmds: list, reserve: tuple[int, int
         t = Unit.SiegeTank if t == Unit.SiegeTankSieged else int(t)
         counts[t] = counts.get(t, 0) + 1
     for kind in (Unit.Factory, Unit.Barracks):
-        for b in v.own[(v.own["unit_type"] == kind) & v.done]:
+        for b in pick(v.own, (v.own["unit_type"] == kind) & v.done):
             addon = _addon_type(v, b)
             slots = 2 if addon in ids.REACTORS else 1
             free = slots - int(b["order_count"])

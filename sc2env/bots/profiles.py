@@ -64,9 +64,6 @@ class BotProfile:
     defend_radius: float = 18.0
 
 
-_MARINES = ((Unit.Marine, 1.0),)
-_BIO = ((Unit.Marine, 0.65), (Unit.Marauder, 0.35))
-_MECH_BIO = ((Unit.Marine, 0.5), (Unit.Marauder, 0.25), (Unit.SiegeTank, 0.15), (Unit.Hellion, 0.10))
 
 D = Unit.SupplyDepot
 B = Unit.Barracks
@@ -112,46 +109,38 @@ PROFILES: dict[Difficulty, BotProfile] = {
         target_priority=True,
         defend_radius=22.0,
     ),
-    # Three barracks with a tech lab: marines and marauders, gas, focus fire.
+    # Three barracks of marines straight away, focus fire on the weakest target in range,
+    # the front waits for the army, attacks with a bigger wave.
     Difficulty.MediumHard: BotProfile(
         name="MediumHard",
         extra_barracks=True,
         act_every=1,
-        build_order=(
-            BuildStep(D, 1, 13), BuildStep(B, 1, 14), BuildStep(R, 1, 15), BuildStep(B, 2, 17),
-            BuildStep(B, 3, 20), BuildStep(B, 4, 30),
-        ),
-        barracks_addons=(Unit.BarracksTechLab, Unit.BarracksReactor),
-        research=(Upgrade.Stimpack,),
-        army_mix=_BIO,
-        worker_target=21,
+        build_order=(BuildStep(D, 1, 13), BuildStep(B, 1, 14), BuildStep(B, 2, 15), BuildStep(B, 3, 16)),
+        worker_target=20,
         depot_margin=4,
         max_concurrent_depots=2,
-        attack_supply=18,
+        attack_supply=16,
         retreat_fraction=0.4,
         target_priority=True,
         focus_fire=True,
         regroup=True,
-        use_stim=True,
         defend_radius=24.0,
     ),
-    # Saturated main, 3-rax bio with stim + combat shield + weapons, focus fire, retreats damaged units.
+    # MediumHard's opening, then gas, an engineering bay and +1 infantry weapons; pulls back
+    # badly hurt units and an army that is losing its fight; attacks later with more.
     Difficulty.Hard: BotProfile(
         name="Hard",
         extra_barracks=True,
         act_every=1,
         build_order=(
-            BuildStep(D, 1, 13), BuildStep(B, 1, 14), BuildStep(R, 1, 15), BuildStep(B, 2, 17),
-            BuildStep(B, 3, 19), BuildStep(D, 2, 21), BuildStep(E, 1, 26), BuildStep(B, 5, 34),
-            BuildStep(R, 2, 36),
+            BuildStep(D, 1, 13), BuildStep(B, 1, 14), BuildStep(B, 2, 15), BuildStep(B, 3, 16),
+            BuildStep(R, 1, 24), BuildStep(E, 1, 26), BuildStep(D, 4, 30),
         ),
-        barracks_addons=(Unit.BarracksTechLab, Unit.BarracksReactor, Unit.BarracksReactor, Unit.BarracksTechLab),
-        research=(Upgrade.Stimpack, Upgrade.TerranInfantryWeaponsLevel1, Upgrade.ShieldWall),
-        army_mix=_BIO,
-        worker_target=24,
+        research=(Upgrade.TerranInfantryWeaponsLevel1, Upgrade.Stimpack, Upgrade.ShieldWall),
+        worker_target=22,
         depot_margin=6,
         max_concurrent_depots=2,
-        attack_supply=26,
+        attack_supply=22,
         retreat_fraction=0.45,
         target_priority=True,
         focus_fire=True,
@@ -161,24 +150,25 @@ PROFILES: dict[Difficulty, BotProfile] = {
         use_stim=True,
         defend_radius=26.0,
     ),
-    # Expands, adds a factory for tanks and hellions, larger timing attack, full micro.
+    # Hard's opening and upgrade, then a fourth barracks with a tech lab for marauders, a
+    # factory for tanks where it can, an expansion where the map has one; biggest timing attack.
     Difficulty.Harder: BotProfile(
         name="Harder",
         extra_barracks=True,
         act_every=1,
         build_order=(
-            BuildStep(D, 1, 13), BuildStep(B, 1, 14), BuildStep(R, 1, 15), BuildStep(B, 2, 17),
-            BuildStep(CC, 2, 19), BuildStep(B, 3, 21), BuildStep(D, 2, 22), BuildStep(F, 1, 24),
-            BuildStep(R, 2, 26), BuildStep(E, 1, 28), BuildStep(B, 5, 36),
+            BuildStep(D, 1, 13), BuildStep(B, 1, 14), BuildStep(B, 2, 15), BuildStep(B, 3, 16),
+            BuildStep(R, 1, 24), BuildStep(E, 1, 26), BuildStep(B, 4, 28), BuildStep(CC, 2, 34),
+            BuildStep(F, 1, 40), BuildStep(R, 2, 42),
         ),
-        barracks_addons=(Unit.BarracksTechLab, Unit.BarracksReactor, Unit.BarracksReactor, Unit.BarracksTechLab),
+        barracks_addons=(Unit.BarracksTechLab,),
         factory_addons=(Unit.FactoryTechLab,),
-        research=(Upgrade.Stimpack, Upgrade.TerranInfantryWeaponsLevel1, Upgrade.ShieldWall),
-        army_mix=_MECH_BIO,
+        research=(Upgrade.TerranInfantryWeaponsLevel1, Upgrade.Stimpack, Upgrade.ShieldWall),
+        army_mix=((Unit.Marine, 0.7), (Unit.Marauder, 0.2), (Unit.SiegeTank, 0.1)),
         worker_target=40,
         depot_margin=8,
         max_concurrent_depots=3,
-        attack_supply=36,
+        attack_supply=28,
         retreat_fraction=0.45,
         target_priority=True,
         focus_fire=True,

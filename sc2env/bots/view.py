@@ -34,7 +34,19 @@ def isin(values: np.ndarray, members) -> np.ndarray:
     table = _TABLES.get(key)
     if table is None:
         table = _TABLES[key] = _table(key)
-    return table[np.clip(values, 0, _TABLE_SIZE - 1)]
+    return table.take(values, mode="clip")
+
+
+def pick(units: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """units[mask] for a UNIT_DTYPE table, copying whole rows as raw bytes: several times
+    faster than numpy's field-by-field copy of a structured array."""
+    raw = np.dtype((np.void, units.dtype.itemsize))
+    return units.view(raw)[mask].view(units.dtype)
+
+
+def _counts(ids_: np.ndarray) -> np.ndarray:
+    """How many of each id (ids past the table are counted in its last slot)."""
+    return np.bincount(np.minimum(ids_, _TABLE_SIZE - 1).astype(np.int64), minlength=_TABLE_SIZE)
 
 
 class BotView:
@@ -45,25 +57,25 @@ class BotView:
         self.obs = obs
         self.loop = int(obs.game_loop)
         alliance = units["alliance"]
-        self.own = units[alliance == Alliance.Self]
-        self.enemy = units[(alliance == Alliance.Enemy) & (units["display_type"] != DisplayType.Hidden)]
-        neutral = units[alliance == Alliance.Neutral]
-        self.minerals = neutral[isin(neutral["unit_type"], ids.MINERAL_FIELDS) | (neutral["mineral_contents"] > 0)]
-        self.minerals = self.minerals[~isin(self.minerals["unit_type"], ids.GEYSERS)]
-        self.geysers = neutral[isin(neutral["unit_type"], ids.GEYSERS)]
+        self.own = pick(units, alliance == Alliance.Self)
+        self.enemy = pick(units, (alliance == Alliance.Enemy) & (units["display_type"] != DisplayType.Hidden))
+        neutral = pick(units, alliance == Alliance.Neutral)
+        self.minerals = pick(neutral, isin(neutral["unit_type"], ids.MINERAL_FIELDS) | (neutral["mineral_contents"] > 0))
+        self.minerals = pick(self.minerals, ~isin(self.minerals["unit_type"], ids.GEYSERS))
+        self.geysers = pick(neutral, isin(neutral["unit_type"], ids.GEYSERS))
 
         own_type = self.own["unit_type"]
         done = self.own["build_progress"] >= 1.0
         self.done = done
-        self.townhalls = self.own[isin(own_type, ids.TOWNHALLS)]
-        self.townhalls_done = self.own[isin(own_type, ids.TOWNHALLS) & done]
-        self.workers = self.own[own_type == Unit.SCV]
-        self.army = self.own[isin(own_type, ids.ARMY)]
-        self.refineries = self.own[own_type == Unit.Refinery]
-        self.by_tag = {int(t): i for i, t in enumerate(self.own["tag"])}
+        self.townhalls = pick(self.own, isin(own_type, ids.TOWNHALLS))
+        self.townhalls_done = pick(self.own, isin(own_type, ids.TOWNHALLS) & done)
+        self.workers = pick(self.own, own_type == Unit.SCV)
+        self.army = pick(self.own, isin(own_type, ids.ARMY))
+        self.refineries = pick(self.own, own_type == Unit.Refinery)
+        self._by_tag: dict[int, int] | None = None
 
-        self.enemy_structures = self.enemy[isin(self.enemy["unit_type"], ids.STRUCTURES)]
-        self.enemy_units = self.enemy[~isin(self.enemy["unit_type"], ids.STRUCTURES)]
+        self.enemy_structures = pick(self.enemy, isin(self.enemy["unit_type"], ids.STRUCTURES))
+        self.enemy_units = pick(self.enemy, ~isin(self.enemy["unit_type"], ids.STRUCTURES))
 
         # What SCVs are currently ordered to build (counts as "in progress").
         first_order = self.workers["order_ability_id"][:, 0] if len(self.workers) else np.zeros(0, np.int32)
@@ -72,20 +84,20 @@ class BotView:
         # site (no structure of ours at the target yet) are "ordered" builds.
         walking = isin(first_order, ids.BUILD_ABILITY.values())
         if walking.any():
-            building = self.own[isin(own_type, ids.STRUCTURES) & ~done]
+            building = pick(self.own, isin(own_type, ids.STRUCTURES) & ~done)
             for k in np.flatnonzero(walking):
                 tx, ty = self.workers["order_target_x"][k, 0], self.workers["order_target_y"][k, 0]
                 if len(building) and (np.abs(building["x"] - tx) + np.abs(building["y"] - ty) < 1.5).any():
                     walking[k] = False
         self.walking_builders = self.workers[walking]
-        order_counts = np.bincount(np.clip(first_order[walking], 0, _TABLE_SIZE - 1), minlength=_TABLE_SIZE)
+        order_counts = _counts(first_order[walking])
         self.ordered_builds: dict[int, int] = {
             int(structure): int(order_counts[ability]) for structure, ability in ids.BUILD_ABILITY.items()
         }
-        self.type_counts = np.bincount(np.clip(own_type, 0, _TABLE_SIZE - 1), minlength=_TABLE_SIZE)
-        self.done_counts = np.bincount(np.clip(own_type[done], 0, _TABLE_SIZE - 1), minlength=_TABLE_SIZE)
+        self.type_counts = _counts(own_type)
+        self.done_counts = _counts(own_type[done])
         all_orders = self.own["order_ability_id"].ravel()
-        self.order_counts = np.bincount(np.clip(all_orders, 0, _TABLE_SIZE - 1), minlength=_TABLE_SIZE)
+        self.order_counts = _counts(all_orders)
         p = obs.player
         self.minerals_left = int(p.minerals)
         self.vespene_left = int(p.vespene)
@@ -99,7 +111,7 @@ class BotView:
         self.upgrades = set(int(u) for u in obs.upgrades)
         self.available = set(int(a) for a in obs.available_abilities)
 
-        self.mining_workers = self.workers[isin(first_order, _GATHER) | (self.workers["order_count"] == 0)]
+        self.mining_workers = pick(self.workers, isin(first_order, _GATHER) | (self.workers["order_count"] == 0))
         self.idle_workers = self.workers[self.workers["order_count"] == 0]
 
     # -- counting -------------------------------------------------------------------------
@@ -152,7 +164,9 @@ class BotView:
         self.food_left -= food
 
     def unit(self, tag: int):
-        i = self.by_tag.get(int(tag))
+        if self._by_tag is None:
+            self._by_tag = {int(t): i for i, t in enumerate(self.own["tag"])}
+        i = self._by_tag.get(int(tag))
         return None if i is None else self.own[i]
 
 
