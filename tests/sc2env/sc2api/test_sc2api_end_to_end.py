@@ -277,6 +277,10 @@ def test_pysc2_mini_game_rewards_come_from_the_curriculum_score(shim_env):
             timesteps = env.step([action])
             total += timesteps[0].reward
         assert total > 0 and total == timesteps[0].observation.score_cumulative[0]
+        # A single-agent mini-game's next episode goes through restart_game.
+        timesteps = env.reset()
+        assert timesteps[0].first() and timesteps[0].observation.game_loop[0] == 0
+        assert timesteps[0].observation.score_cumulative[0] == 0
 
 
 @pytest.mark.timeout(180)
