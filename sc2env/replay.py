@@ -70,6 +70,8 @@ def replay_of(env) -> Replay:
     game = env.game
     if game is None:
         raise ReplayError("no game to save: call reset() and play first")
+    if not env.record_actions or env.disable_fog:
+        raise ReplayError("this env was made with record_actions=False or disable_fog: it keeps no replayable log")
     return Replay(map_name=env.map_name, seed=env.seed, players=[player_spec(p) for p in env.players],
                   step_mul=env.step_mul, game_loop_limit=env.game_loop_limit,
                   engine_version=_engine_version(), actions=env.action_log,

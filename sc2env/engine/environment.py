@@ -52,7 +52,10 @@ class EmbeddedEnv:
         self.step_mul = int(step_mul)
         self.seed = int(seed)
         self.observe_opponent = observe_opponent
+        # record_actions=False skips the action log (no replay); disable_fog shows every unit
+        # (like the SC2 API's DisableFog); realtime is accepted and ignored (always headless, lockstep).
         self.record_actions = kwargs.get("record_actions", True)
+        self.disable_fog = bool(kwargs.get("disable_fog", False))
         self.scenario: Optional[Scenario] = None
         if is_scenario(map_name):
             self.scenario = get_scenario(map_name)
@@ -75,6 +78,7 @@ class EmbeddedEnv:
         self.bots: dict[int, object] = {}
         self.action_log: list[list[list[dict]]] = []
         self.hash_log: list[tuple[int, str]] = []
+        self.steps_done = 0
         self._done = False
 
     # seat k (0-based) plays player id k+1 in melee; scenario seats map to scenario.agent_players
@@ -108,12 +112,13 @@ class EmbeddedEnv:
             game._update_visibility()
         else:
             game = Game(melee_map(self.map_name), seed=self.seed, game_loop_limit=self.game_loop_limit, melee=True,
-                        races=tuple(p.race for p in self.players))
+                        races=tuple(p.race for p in self.players), fog_of_war=not self.disable_fog)
             self.bots = {k + 1: _make_bot(p, self.seed * 1000 + k + 1) for k, p in enumerate(self.players)
                          if isinstance(p, BotPlayer)}
         self.game = game
         self.action_log = []
         self.hash_log = []
+        self.steps_done = 0
         self._done = False
         return [TimeStep(StepType.FIRST, 0.0, 1.0, self._observe(p)) for p in self.agent_player_ids]
 
@@ -145,8 +150,9 @@ class EmbeddedEnv:
                 done = True
             if done and not game.is_over():
                 game.end_scenario()
-        if len(self.action_log) % 64 == 0:
-            self.hash_log.append((len(self.action_log), game.state_hash()))
+        self.steps_done += 1
+        if self.record_actions and self.steps_done % 64 == 0:
+            self.hash_log.append((self.steps_done, game.state_hash()))
         over = game.is_over()
         steps = []
         for k, player in enumerate(ids):
@@ -175,6 +181,12 @@ class EmbeddedEnv:
     def close(self) -> None:
         self.game = None
         self.bots = {}
+
+    def __enter__(self) -> "EmbeddedEnv":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 __all__ = ["EmbeddedEnv", "ENGINE_VERSION", "player_spec", "command_to_dict", "command_from_dict"]

@@ -232,19 +232,15 @@ class Game:
         OK.remember_structures(st.fl, st.it, self.ti, st.visibility, st.snapshot)
 
     def _check_melee_end(self) -> None:
-        st = self.state
-        it = st.it
-        has_structure = {}
-        for p in (1, 2):
-            mine = (it[S.ALIVE] == 1) & (it[S.OWNER] == p)
-            has_structure[p] = bool(self.ti[K.T_IS_STRUCTURE, it[S.TYPE, mine]].any())
-        if not has_structure[1] and not has_structure[2]:
+        left = K.structures_left(self.state.it, self.ti)
+        has1, has2 = left[1] > 0, left[2] > 0
+        if not has1 and not has2:
             self.results = {1: Result.Tie, 2: Result.Tie}
-        elif not has_structure[1]:
+        elif not has1:
             self.results = {1: Result.Defeat, 2: Result.Victory}
-        elif not has_structure[2]:
+        elif not has2:
             self.results = {1: Result.Victory, 2: Result.Defeat}
-        elif self.game_loop_limit and st.game_loop >= self.game_loop_limit:
+        elif self.game_loop_limit and self.state.game_loop >= self.game_loop_limit:
             self.results = {1: Result.Tie, 2: Result.Tie}
 
     def end_scenario(self, results: Optional[dict[int, Result]] = None) -> None:

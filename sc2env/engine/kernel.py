@@ -790,7 +790,11 @@ def _fire(fl, it, tf, ti, pl, events, n_events, i, j, cap):
 
 @njit(cache=True)
 def visibility(fl, it, tf, owner, vis, h, w):
-    """Stamp sight circles of owner's units: vis (uint8) cells seen now become 2, seen before 1."""
+    """Stamp sight circles of owner's units: vis (uint8) cells seen now become 2, seen before 1.
+
+    A cell is seen when its centre is within sight range of the unit's position; each row of
+    a circle is one span, so the cost is a few operations per row, not per cell.
+    """
     for y in range(h):
         for x in range(w):
             if vis[y, x] == 2:
@@ -804,14 +808,29 @@ def visibility(fl, it, tf, owner, vis, h, w):
             continue
         cx = fl[X, i]
         cy = fl[Y, i]
-        x0 = max(int(cx - r), 0)
-        x1 = min(int(cx + r) + 1, w - 1)
-        y0 = max(int(cy - r), 0)
-        y1 = min(int(cy + r) + 1, h - 1)
         r2 = r * r
+        y0 = max(int(np.floor(cy - r - 0.5)), 0)
+        y1 = min(int(np.floor(cy + r + 0.5)), h - 1)
         for y in range(y0, y1 + 1):
             dy = y + 0.5 - cy
-            for x in range(x0, x1 + 1):
-                dx = x + 0.5 - cx
-                if dx * dx + dy * dy <= r2:
-                    vis[y, x] = 2
+            rem = r2 - dy * dy
+            if rem < 0.0:
+                continue
+            half = np.sqrt(rem)
+            # cells x with |x + 0.5 - cx| <= half
+            xa = max(int(np.ceil(cx - half - 0.5)), 0)
+            xb = min(int(np.floor(cx + half - 0.5)), w - 1)
+            for x in range(xa, xb + 1):
+                vis[y, x] = 2
+
+
+@njit(cache=True)
+def structures_left(it, ti):
+    """Number of live structures of players 1 and 2 (index by player id)."""
+    out = np.zeros(3, np.int64)
+    for i in range(it.shape[1]):
+        if it[ALIVE, i] == 1 and ti[T_IS_STRUCTURE, it[TYPE, i]] == 1:
+            o = it[OWNER, i]
+            if o == 1 or o == 2:
+                out[o] += 1
+    return out
