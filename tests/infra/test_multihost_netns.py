@@ -114,15 +114,21 @@ class LeagueDb:
         if not self.path.exists():
             return []
         with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)) as conn:
-            return conn.execute(sql, args).fetchall()
+            try:
+                return conn.execute(sql, args).fetchall()
+            except sqlite3.OperationalError as error:
+                if "no such table" in str(error):
+                    return []  # the league is still creating its schema
+                raise
 
     def learner_steps(self, player: str) -> int:
         rows = self._rows("SELECT learner_steps FROM players WHERE player_id = ?", (player,))
         return rows[0][0] if rows else 0
 
     def reported(self, actor_id: str, created_after: float = 0.0) -> int:
-        return self._rows("SELECT COUNT(*) FROM matches WHERE actor_id = ? AND reported_at IS NOT NULL "
-                          "AND created_at > ?", (actor_id, created_after))[0][0] if self.path.exists() else 0
+        rows = self._rows("SELECT COUNT(*) FROM matches WHERE actor_id = ? AND reported_at IS NOT NULL "
+                          "AND created_at > ?", (actor_id, created_after))
+        return rows[0][0] if rows else 0
 
 
 def wait_for(condition, timeout: float, what: str, roles: list[Role]) -> None:
