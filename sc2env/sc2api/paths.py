@@ -27,6 +27,8 @@ class SC2Install:
     root: pathlib.Path  # SC2PATH, passed as -dataDir
     binary: pathlib.Path
     base_build: int
+    # Passed as -dataVersion when an older build is pinned (the newest finds its own, as in pysc2).
+    data_version: Optional[str] = None
 
     @property
     def maps_dir(self) -> pathlib.Path:
@@ -77,6 +79,7 @@ def find_install(sc2_path: Optional[str] = None, build: Optional[int] = None) ->
             "or point SC2PATH at a tree made by `starleague sc2-server --make-shim DIR`",
             kind="binary",
         )
+    data_version = None
     if build is None:
         build = max(builds)
     elif build not in builds:
@@ -84,10 +87,22 @@ def find_install(sc2_path: Optional[str] = None, build: Optional[int] = None) ->
             f"StarCraft II build {build} is not installed under {root}/Versions (found {sorted(builds)})",
             kind="version",
         )
+    else:
+        data_version = known_data_version(build) if build != max(builds) else None
     binary = builds[build]
     if not os.access(binary, os.X_OK):
         raise SC2ApiError(f"{binary} is not executable (chmod +x it)", kind="binary")
-    return SC2Install(root=root, binary=binary, base_build=build)
+    return SC2Install(root=root, binary=binary, base_build=build, data_version=data_version)
+
+
+def known_data_version(build: int) -> Optional[str]:
+    """The data version pysc2's table lists for a build (None when unknown or ambiguous-free lookup fails)."""
+    try:
+        from pysc2.run_configs import lib
+    except Exception:  # pysc2 missing: the game then picks its data itself
+        return None
+    versions = [v.data_version for v in lib.VERSIONS.values() if v.build_version == build and v.data_version]
+    return versions[-1].upper() if versions else None
 
 
 def list_maps(install: SC2Install) -> dict[str, pathlib.Path]:

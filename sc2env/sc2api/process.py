@@ -12,6 +12,7 @@ import atexit
 import logging
 import os
 import pathlib
+import platform
 import shutil
 import signal
 import socket
@@ -74,9 +75,12 @@ class SC2Process:
             "-port", str(self.port),
             "-dataDir", os.path.join(str(install.root), ""),
             "-tempDir", os.path.join(str(self.temp_dir), ""),
-            "-displayMode", "0",
-            *extra_args,
         ]
+        if platform.system() != "Linux":  # the Linux build is headless; the others open a window
+            args += ["-displayMode", "0", "-windowwidth", "640", "-windowheight", "480"]
+        if install.data_version:
+            args += ["-dataVersion", install.data_version]
+        args += list(extra_args)
         self.args = args
         self._log_file = open(self.log_path, "wb")
         try:

@@ -19,6 +19,7 @@ import time
 
 import pytest
 from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
 
 import sc2env  # noqa: F401
 from s2clientprotocol import sc2api_pb2
@@ -45,6 +46,12 @@ class PeerThread:
         self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
 
     async def _handler(self, connection):
+        try:
+            await self._misbehave(connection)
+        except ConnectionClosed:  # the client gave up on us: expected here
+            pass
+
+    async def _misbehave(self, connection):
         async for message in connection:
             request = sc2api_pb2.Request.FromString(message)
             if self.behaviour == "garbage":
@@ -124,6 +131,7 @@ sys.path.insert(0, {repo!r})
 import sc2env
 from s2clientprotocol import sc2api_pb2
 from websockets.asyncio.server import serve
+from websockets.exceptions import ConnectionClosed
 args = sys.argv[1:]
 port = int(args[args.index("-port") + 1])
 if os.environ.get("FAKE_SC2_PIDFILE"):
@@ -173,20 +181,24 @@ def pid_alive(pid: int) -> bool:
 
 
 def test_find_install_newest_or_pinned(tmp_path):
-    make_fake_install(tmp_path, "hang", build=80000)
-    (tmp_path / "Versions" / "Base81009").mkdir()
-    newer = tmp_path / "Versions" / "Base81009" / "SC2_x64"
+    make_fake_install(tmp_path, "hang", build=81009)
+    (tmp_path / "Versions" / "Base81102").mkdir()
+    newer = tmp_path / "Versions" / "Base81102" / "SC2_x64"
     newer.write_text("#!/bin/sh\n")
     newer.chmod(0o755)
     (tmp_path / "Versions" / "Base99999").mkdir()  # no binary inside: ignored
-    assert paths.find_install(str(tmp_path)).base_build == 81009
-    assert paths.find_install(str(tmp_path), build=80000).binary.parent.name == "Base80000"
+    newest = paths.find_install(str(tmp_path))
+    assert newest.base_build == 81102 and newest.data_version is None  # the newest finds its own data
+    pinned = paths.find_install(str(tmp_path), build=81009)
+    assert pinned.binary.parent.name == "Base81009"
+    assert pinned.data_version == "44DED5AED024D23177C742FC227C615A"  # 5.0.1, from pysc2's table
     with pytest.raises(SC2ApiError, match="81010 is not installed") as info:
         paths.find_install(str(tmp_path), build=81010)
     assert info.value.kind == "version"
-    assert paths.find_map(paths.find_install(str(tmp_path)), "Simple64").name == "Simple64.SC2Map"
+    assert paths.find_map(newest, "Simple64").name == "Simple64.SC2Map"
+    assert paths.find_map(newest, "Melee/Simple64.SC2Map").name == "Simple64.SC2Map"
     with pytest.raises(SC2ApiError, match="not installed") as info:
-        paths.find_map(paths.find_install(str(tmp_path)), "AbyssalReefLE")
+        paths.find_map(newest, "AbyssalReefLE")
     assert info.value.kind == "unknown_map"
 
 
@@ -276,6 +288,7 @@ def test_process_close_removes_temp_dir_and_is_idempotent(tmp_path):
     client = SC2Client(process.host, process.port, timeout_s=5, connect_timeout_s=20, is_alive=lambda: process.running)
     assert client.ping().base_build == 80000
     assert "-tempDir" in process.args and "-dataDir" in process.args and "-listen" in process.args
+    assert "-dataVersion" not in process.args  # newest build: the game finds its data itself
     process.close()
     process.close()
     assert not temp_dir.exists() and not process.running
