@@ -16,7 +16,7 @@ from typing import Callable, Optional, Sequence
 
 import websocket
 from google.protobuf.message import DecodeError
-from s2clientprotocol import error_pb2, sc2api_pb2
+from s2clientprotocol import sc2api_pb2
 
 from sc2env.sc2api.conversion import action_to_proto
 from sc2env.sc2api.errors import SC2ApiError
@@ -238,6 +238,3 @@ class SC2Client:
         finally:
             self.close()
 
-
-def action_result_names(results: Sequence[int]) -> list[str]:
-    return [error_pb2.ActionResult.Name(r) for r in results]

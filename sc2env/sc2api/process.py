@@ -19,7 +19,6 @@ import socket
 import subprocess
 import tempfile
 import threading
-import time
 import weakref
 from typing import Optional, Sequence
 
@@ -183,11 +182,3 @@ def _close_all() -> None:
     for process in live:
         process.close(grace_s=1.0)
 
-
-def wait_until(predicate, timeout_s: float, interval_s: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(interval_s)
-    return predicate()

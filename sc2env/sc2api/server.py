@@ -29,6 +29,7 @@ from websockets.asyncio.server import ServerConnection, serve
 
 from sc2env.sc2api.conversion import commands_from_action
 from sc2env.sc2api.game_room import GameRoom, RoomError, players_from_setup
+from sc2env.types import AgentPlayer
 
 log = logging.getLogger(__name__)
 
@@ -301,7 +302,7 @@ class EmbeddedSC2Server:
             answer.error = sc2api_pb2.ResponseCreateGame.InvalidPlayerSetup
             answer.error_details = str(error)
             return
-        if not any(p.__class__.__name__ == "AgentPlayer" for p in players):
+        if not any(isinstance(p, AgentPlayer) for p in players):
             answer.error = sc2api_pb2.ResponseCreateGame.InvalidPlayerSetup
             answer.error_details = "no Participant seat"
             return
