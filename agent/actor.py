@@ -73,6 +73,7 @@ class TrajectorySender:
         self._stub = stub
         self._metadata = metadata
         self._pending: collections.deque[learner_pb2.TrajectoryMessage] = collections.deque()
+        self._in_flight: Optional[learner_pb2.TrajectoryMessage] = None
         self._capacity = capacity
         self._cv = threading.Condition()
         self._stats = stats
@@ -101,9 +102,24 @@ class TrajectorySender:
                     self._cv.wait(timeout=0.2)
                     continue
                 message = self._pending.popleft()
+                self._in_flight = message
             yield message
+            # gRPC asks for the next message only once this one was written to the stream.
+            with self._cv:
+                self._in_flight = None
             self._stats.sent += 1
             self._backoff.reset()
+
+    def _requeue_in_flight(self) -> None:
+        """A message taken for a stream that then broke goes back to the front (never lost silently)."""
+        with self._cv:
+            message, self._in_flight = self._in_flight, None
+            if message is None:
+                return
+            if len(self._pending) >= self._capacity:
+                self._stats.dropped_unsent += 1
+            else:
+                self._pending.appendleft(message)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -115,6 +131,7 @@ class TrajectorySender:
                     self._log(f"actor: learner rejected {ack.rejected} trajectories: {dict(ack.rejected_by_reason)}")
             except grpc.RpcError as error:
                 alive.clear()
+                self._requeue_in_flight()
                 if self._stop.is_set():
                     return
                 self._stats.reconnects += 1
