@@ -7,7 +7,6 @@ from typing import Optional
 import numpy as np
 
 from sc2env.bots import army, economy, placement, production
-from sc2env.bots.ids import Ability
 from sc2env.bots.profiles import BotProfile
 from sc2env.bots.view import BotView, isin
 from sc2env.types import GameInfo, Observation, RawCommand
@@ -117,4 +116,4 @@ class TerranBot:
         return cmds
 
 
-__all__ = ["TerranBot", "Ability"]
+__all__ = ["TerranBot"]

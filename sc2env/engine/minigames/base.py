@@ -66,21 +66,8 @@ class MiniGame(Scenario):
 
     @staticmethod
     def teleport(game, slot: int, x: float, y: float) -> None:
-        """Move a unit and clear its orders (wave resets). Uses Game.teleport when the engine
-        has it; otherwise sets the documented state columns (sc2env/engine/state.py)."""
-        if hasattr(game, "teleport"):
-            game.teleport(slot, x, y)
-            return
-        from sc2env.engine import state as S
-
-        st = game.state
-        st.fl[S.X, slot] = st.fl[S.TX, slot] = x
-        st.fl[S.Y, slot] = st.fl[S.TY, slot] = y
-        st.it[S.ORDER, slot] = S.IDLE
-        st.it[S.ABILITY, slot] = 0
-        st.it[S.TARGET, slot] = -1
-        st.it[S.ENGAGED, slot] = -1
-        getattr(game, "queued_orders", {}).pop(slot, None)
+        """Move a unit and clear its orders (wave resets), through the engine's Game.teleport."""
+        game.teleport(slot, x, y)
 
     @staticmethod
     def deaths(events, owner: int, unit_type: int) -> int:
