@@ -96,22 +96,30 @@ def action_result_name(result: int) -> str:
 def units_from_proto(units: Sequence[raw_pb2.Unit]) -> np.ndarray:
     """raw_pb2.Unit list -> UNIT_DTYPE table (all the raw fields our table holds)."""
     rows = []
+    no_buffs = [0] * MAX_BUFFS
     for unit in units:
-        order_ability = [0] * MAX_ORDERS
-        order_x = [0.0] * MAX_ORDERS
-        order_y = [0.0] * MAX_ORDERS
-        order_tag = [0] * MAX_ORDERS
-        order_progress = [0.0] * MAX_ORDERS
-        for slot, order in enumerate(unit.orders[:MAX_ORDERS]):
-            order_ability[slot] = order.ability_id
-            order_progress[slot] = order.progress
-            target = order.WhichOneof("target")
-            if target == "target_world_space_pos":
-                order_x[slot] = order.target_world_space_pos.x
-                order_y[slot] = order.target_world_space_pos.y
-            elif target == "target_unit_tag":
-                order_tag[slot] = order.target_unit_tag
-        buffs = list(unit.buff_ids[:MAX_BUFFS]) + [0] * (MAX_BUFFS - min(len(unit.buff_ids), MAX_BUFFS))
+        orders = unit.orders
+        if orders:
+            order_ability = [0] * MAX_ORDERS
+            order_x = [0.0] * MAX_ORDERS
+            order_y = [0.0] * MAX_ORDERS
+            order_tag = [0] * MAX_ORDERS
+            order_progress = [0.0] * MAX_ORDERS
+            for slot, order in enumerate(orders[:MAX_ORDERS]):
+                order_ability[slot] = order.ability_id
+                order_progress[slot] = order.progress
+                target = order.WhichOneof("target")
+                if target == "target_world_space_pos":
+                    order_x[slot] = order.target_world_space_pos.x
+                    order_y[slot] = order.target_world_space_pos.y
+                elif target == "target_unit_tag":
+                    order_tag[slot] = order.target_unit_tag
+        else:  # most units are idle: share the zero slots (np.array copies them)
+            order_ability = order_tag = _ZERO_ORDERS
+            order_x = order_y = order_progress = _ZERO_ORDERS
+        buff_ids = unit.buff_ids
+        buffs = (list(buff_ids[:MAX_BUFFS]) + no_buffs)[:MAX_BUFFS] if buff_ids else no_buffs
+        pos = unit.pos
         rows.append(
             (
                 unit.tag,
@@ -120,9 +128,9 @@ def units_from_proto(units: Sequence[raw_pb2.Unit]) -> np.ndarray:
                 unit.owner,
                 unit.display_type,
                 unit.cloak,
-                unit.pos.x,
-                unit.pos.y,
-                unit.pos.z,
+                pos.x,
+                pos.y,
+                pos.z,
                 unit.facing,
                 unit.radius,
                 unit.build_progress,
