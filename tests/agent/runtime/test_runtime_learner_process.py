@@ -37,7 +37,7 @@ def _wait_status(stub, predicate, timeout):
     raise AssertionError(f"learner status never satisfied the condition; last: {_status(stub)}")
 
 
-@pytest.mark.timeout(200)
+@pytest.mark.timeout(420)
 def test_actor_sigkill_and_learner_sigkill_resume(tmp_path):
     """Real actor processes on the embedded engine against a real learner process.
 
@@ -55,19 +55,19 @@ def test_actor_sigkill_and_learner_sigkill_resume(tmp_path):
     survivor = procs.actor(run, port, "--actor-id", "survivor", "--envs", "1")
     restarted = None
     try:
-        _wait_status(stub, lambda s: s.accepted >= 4, 120)
+        _wait_status(stub, lambda s: s.accepted >= 4, 200)
         doomed.kill()
         killed_at = _status(stub)
-        after_actor_kill = _wait_status(stub, lambda s: s.learner_steps >= killed_at.learner_steps + 2, 90)
+        after_actor_kill = _wait_status(stub, lambda s: s.learner_steps >= killed_at.learner_steps + 2, 120)
         assert dict(after_actor_kill.rejected_by_reason) == {}
         learner.wait_for(r"learner: checkpoint .*ckpt_", timeout=60)
         before = _wait_status(stub, lambda s: s.version >= 2, 60)
         learner.kill()
         restarted = procs.learner(run, port, "--resume", "--set", "learner.checkpoint_every_seconds=2")
-        resumed = restarted.wait_for(r"resumed main_0 at step (\d+), version (\d+)")
+        resumed = restarted.wait_for(r"resumed main_0 at step (\d+), version (\d+)", timeout=150)
         resumed_version = int(resumed.group(2))
         assert 1 <= resumed_version <= before.version + 5
-        after = _wait_status(stub, lambda s: s.version >= resumed_version + 2 and s.accepted >= 2, 120)
+        after = _wait_status(stub, lambda s: s.version >= resumed_version + 2 and s.accepted >= 2, 150)
         assert dict(after.rejected_by_reason) == {}
         assert survivor.popen.poll() is None, "the actor must outlive its learner's restart"
         assert survivor.stop() == 0

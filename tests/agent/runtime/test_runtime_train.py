@@ -12,19 +12,19 @@ import pytest
 import runtime_processes as procs
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(480)
 def test_train_tiny_runs_learns_publishes_and_stops_cleanly(tmp_path):
     run_dir = str(tmp_path / "run")
     argv = [sys.executable, "-m", "starleague", "train", *procs.SMALL, "--run-dir", run_dir,
             "--set", "league.main_exploiters=0", "--set", "env.game_loop_limit=800",
             "--set", "learner.league_checkin_seconds=2", "--set", "learner.checkpoint_every_seconds=5",
-            "--actors", "1", "--steps", "6", "--minutes", "3"]
-    result = subprocess.run(argv, capture_output=True, text=True, env=procs.env(), timeout=230)
+            "--actors", "1", "--steps", "4", "--minutes", "6"]
+    result = subprocess.run(argv, capture_output=True, text=True, env=procs.env(), timeout=450)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
 
     steps = re.search(r"main_0: (\d+) learner steps, (\d+) frames, version (\d+)", output)
-    assert steps and int(steps.group(1)) >= 6 and int(steps.group(2)) > 0, output[-3000:]
+    assert steps and int(steps.group(1)) >= 4 and int(steps.group(2)) > 0, output[-3000:]
     assert re.search(r"league: \d+ players, [1-9]\d* results", output), output[-3000:]
     for where in ("checkpoints:", "logs:", "replays:"):
         assert where in output
