@@ -175,7 +175,7 @@ class PlayerCommon:
 class ActionError:
     """One rejected command, like SC2API_Protocol.ActionError.
 
-    `result` is an SC2API_Protocol.ActionResult value (error.proto), e.g. 6 for
+    `result` is an SC2API_Protocol.ActionResult value (error.proto), e.g. 9 for
     NotEnoughMinerals; `reason` is a human-readable explanation (not on the wire).
     """
 
