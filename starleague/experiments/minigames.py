@@ -14,7 +14,7 @@ import os
 import shutil
 from typing import Any, Callable, Optional, Sequence
 
-from starleague.experiments import plots, records, tables
+from starleague.experiments import plots, readme, records, tables
 from starleague.experiments.references import MINI_GAMES, PYSC2_PAPER, PYSC2_TABLE1, best_learned
 from starleague.experiments.scoring import Score, load_policy, play_episodes
 from starleague.experiments.training import CellSpec, latest_checkpoint, learning_curve, run_cell
@@ -114,6 +114,7 @@ def write_report(state: records.ExperimentState, games: Sequence[str], results_d
                "configs": {g: f"{g}_config.json" for g in done},
                "results": {g: {k: v for k, v in c.items() if k != "run_dir"} for g, c in done.items()}}
     records.write_json(os.path.join(results_dir, "results.json"), summary)
+    readme.write_readme(os.path.dirname(os.path.abspath(results_dir)))
     print(table)
     print(goals)
     return summary

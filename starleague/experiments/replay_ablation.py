@@ -20,7 +20,7 @@ import shutil
 import threading
 from typing import Any, Callable, Optional, Sequence
 
-from starleague.experiments import plots, records, tables
+from starleague.experiments import plots, readme, records, tables
 from starleague.experiments.references import (
     CORRECTION_LABELS, IMPALA_FINDING, IMPALA_PAPER, IMPALA_TASKS, REPLAY_SECTIONS,
 )
@@ -141,6 +141,7 @@ def write_report(state: records.ExperimentState, tasks: Sequence[str], results_d
                "invocations": state.data["invocations"],
                "cells": {n: {k: v for k, v in c.items() if k != "run_dir"} for n, c in cells.items()}}
     records.write_json(os.path.join(results_dir, "results.json"), summary)
+    readme.write_readme(os.path.dirname(os.path.abspath(results_dir)))
     if echo:
         print(table)
     return summary

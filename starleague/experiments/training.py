@@ -5,7 +5,8 @@
 
 The same learner and actor code as `starleague train`, minus the league (a mini-game has
 no opponent to match). The cell stops when the learner has trained on `frames` env
-frames or the cell has run `seconds` of wall time, whichever comes first; the learner
+frames or the cell has run `seconds` of wall time (counted from the first trajectory the
+learner receives, so start-up is not training time), whichever comes first; the learner
 writes its final checkpoint on SIGTERM. `progress.jsonl` gets one line per poll (time,
 cell seconds, learner frames/steps), so a stopped cell resumes where it was: the learner
 with --resume from its newest checkpoint, the wall clock from the last progress line.
@@ -177,6 +178,10 @@ def run_cell(spec: CellSpec, log: Callable[[str], None] = print, poll_seconds: f
                                         f"see {actor.log_path}")
                 status = _learner_status(address, token)
                 if status is None:
+                    continue
+                if status.accepted == 0:
+                    # The clock runs from the first trajectory: process start-up is not training time.
+                    started = time.time()
                     continue
                 progress = CellProgress(before.seconds + time.time() - started, int(status.frames),
                                         int(status.learner_steps))

@@ -17,7 +17,7 @@ import shutil
 import time
 from typing import Any, Callable, Optional, Sequence
 
-from starleague.experiments import plots, records, tables
+from starleague.experiments import plots, readme, records, tables
 from starleague.experiments.training import latest_checkpoint
 
 EXPERIMENT = "vs-bots"
@@ -75,40 +75,54 @@ def run(minutes: float = 180.0, eval_every_minutes: float = 15.0, eval_games: in
     launcher = Launcher(run_dir, config_args, players, actors, resume=resume_learners, log=log)
     snapshots_dir = os.path.join(run_dir, "evaluated")
     os.makedirs(snapshots_dir, exist_ok=True)
-    started = time.time()
+    started = None  # the clock runs from the main learner's first trajectory, not from process start-up
+    elapsed = already
+
+    def evaluate(checkpoint: str, frames: int, steps: int) -> None:
+        kept = shutil.copy(checkpoint, os.path.join(snapshots_dir, os.path.basename(checkpoint)))
+        log(f"vs-bots: evaluating {os.path.basename(checkpoint)} ({elapsed / 60:.1f} min, {frames} frames) "
+            f"against {', '.join(bots)} x {eval_games}")
+        row = evaluate_checkpoint(kept, bots, eval_games, config.env, seed=700_000_000)
+        row.update(seconds=elapsed, frames=frames, steps=steps, checkpoint=os.path.basename(checkpoint))
+        league_cell["evaluations"].append(row)
+        state.update("league", seconds=elapsed)
+        write_report(state, bots, results_dir)
+        log("vs-bots: " + ", ".join(f"{b} {r['win_rate']:.0%}" for b, r in row["bots"].items()))
+
     try:
         launcher.start()
         if os.path.exists(os.path.join(run_dir, "config.json")):
             shutil.copyfile(os.path.join(run_dir, "config.json"), os.path.join(results_dir, "config.json"))
         log(f"vs-bots: league of {', '.join(players)} with {actors} actors; run dir {run_dir}")
-        next_eval = already + eval_every_minutes * 60 if league_cell["evaluations"] else already
+        next_eval = already + eval_every_minutes * 60
         while True:
             time.sleep(2.0)
             for event in launcher.supervise():
                 log(f"vs-bots: {event}")
+            status = launcher.learner_status(main)
+            if started is None:
+                if status is None or status.accepted == 0:
+                    continue
+                started = time.time()
             elapsed = already + time.time() - started
-            if elapsed >= next_eval or elapsed >= minutes * 60:
-                status = launcher.learner_status(main)
-                checkpoint = latest_checkpoint(run_dir, main)
-                if checkpoint is not None and status is not None:
-                    kept = shutil.copy(checkpoint, os.path.join(snapshots_dir, os.path.basename(checkpoint)))
-                    log(f"vs-bots: evaluating {os.path.basename(checkpoint)} ({elapsed / 60:.1f} min, "
-                        f"{status.frames} frames) against {', '.join(bots)} x {eval_games}")
-                    row = evaluate_checkpoint(kept, bots, eval_games, config.env, seed=700_000_000)
-                    row.update(seconds=elapsed, frames=int(status.frames), steps=int(status.learner_steps),
-                               checkpoint=os.path.basename(checkpoint))
-                    league_cell["evaluations"].append(row)
-                    log("vs-bots: " + ", ".join(f"{b} {r['win_rate']:.0%}" for b, r in row["bots"].items()))
-                    next_eval = elapsed + eval_every_minutes * 60
-                state.update("league", seconds=already + time.time() - started)
-                write_report(state, bots, results_dir)
             if elapsed >= minutes * 60:
                 break
+            checkpoint = latest_checkpoint(run_dir, main)
+            if elapsed >= next_eval and checkpoint is not None and status is not None:
+                evaluate(checkpoint, int(status.frames), int(status.learner_steps))
+                next_eval = elapsed + eval_every_minutes * 60
     except LaunchError as error:
         raise records.ExperimentError(f"vs-bots: the league did not start: {error}") from None
     finally:
-        launcher.stop()
-        state.update("league", seconds=already + time.time() - started, status="stopped")
+        launcher.stop()  # learners write their final checkpoints
+        state.update("league", seconds=elapsed, status="stopped")
+    final = latest_checkpoint(run_dir, main)
+    evaluated = {row["checkpoint"] for row in league_cell["evaluations"]}
+    if final is not None and os.path.basename(final) not in evaluated:
+        import torch
+
+        saved = torch.load(final, map_location="cpu", weights_only=True)
+        evaluate(final, int(saved["frames"]), int(saved["step"]))
     return write_report(state, bots, results_dir, echo=True)
 
 
@@ -132,6 +146,7 @@ def write_report(state: records.ExperimentState, bots: Sequence[str], results_di
     summary = {"experiment": EXPERIMENT, "settings": state.data["settings"], "invocations": state.data["invocations"],
                "seconds": run["seconds"], "evaluations": rows}
     records.write_json(os.path.join(results_dir, "results.json"), summary)
+    readme.write_readme(os.path.dirname(os.path.abspath(results_dir)))
     if echo:
         print(table)
     return summary

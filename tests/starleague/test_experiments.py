@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from starleague.experiments import plots, references, tables
+from starleague.experiments import minigames, plots, references, tables
 from starleague.experiments.scoring import Score, mean_and_stderr
 
 # A small model and short unrolls so that two busy cores train a few learner steps in seconds.
@@ -104,19 +104,24 @@ def test_minigames_runs_end_to_end_then_resumes_training_and_skips_finished(tmp_
     assert "n=2" in table and "paper: FullyConv LSTM" in table and "Vinyals et al. 2017" in table
     learner_log = os.path.join(runs, "MoveToBeacon", "logs", "learner.log")
 
-    # A larger budget on --resume: the unfinished training continues from its last checkpoint.
-    second = _experiment(base + ["--minutes-per-game", "0.3", "--resume"], timeout=180)
-    assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
+    # A larger budget on --resume: the unfinished training continues from its last checkpoint
+    # (in-process from here on: the same entry point the CLI calls, without another interpreter start).
+    logged: list[str] = []
+    kwargs = dict(games=["MoveToBeacon"], eval_episodes=2, untrained_episodes=1, overrides=SMALL, resume=True,
+                  results_dir=res, runs_dir=runs, log=logged.append, argv=["experiment", "minigames", "--resume"])
+    minigames.run(minutes_per_game=0.3, **kwargs)
     assert "learner: resumed main_0 at step" in open(learner_log).read()
     cell2 = json.load(open(os.path.join(res, "results.json")))["results"]["MoveToBeacon"]
     assert cell2["learner_steps"] >= cell["learner_steps"] and cell2["train_seconds"] > cell["train_seconds"]
 
     # Same budget again: the finished cell is skipped, nothing trains.
     size = os.path.getsize(learner_log)
-    third = _experiment(base + ["--minutes-per-game", "0.3", "--resume"], timeout=120)
-    assert third.returncode == 0 and "skipped" in third.stdout, third.stdout[-3000:]
+    logged.clear()
+    minigames.run(minutes_per_game=0.3, **kwargs)
+    assert any("skipped" in line for line in logged), logged
     assert os.path.getsize(learner_log) == size
     assert len(json.load(open(os.path.join(res, "state.json")))["invocations"]) == 3
+    assert os.path.exists(os.path.join(str(tmp_path), "README.md"))
 
 
 @pytest.mark.timeout(400)

@@ -1,0 +1,49 @@
+"""bench/results/experiments/README.md: every experiment's table and plots on one page.
+
+Rebuilt after each experiment reports, from the files the experiments wrote (table.md,
+*.svg) plus a hand-written findings.md when one exists, so the page never shows a number
+that is not in the committed results.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+
+from starleague.experiments import records
+
+EXPERIMENTS = (("minigames", "Mini-games"), ("vs-bots", "Against the built-in bots"),
+               ("replay-ablation", "Replay x off-policy correction"))
+COMMANDS = {
+    "minigames": "starleague experiment minigames --minutes-per-game 120 --eval-episodes 100",
+    "vs-bots": "starleague experiment vs-bots --minutes 180",
+    "replay-ablation": "starleague experiment replay-ablation --seeds 3 --frames 50000",
+}
+
+
+def write_readme(root: str = records.RESULTS_ROOT) -> str:
+    parts = ["# Learning results\n",
+             "Produced by `starleague experiment ...` (add `--resume` to continue a stopped run). Each folder holds "
+             "`state.json` (resume state), `results.json` (numbers, command, git commit, machine), `table.md` and "
+             "the plots. Only what is in those files is shown here.\n"]
+    findings = os.path.join(root, "findings.md")
+    if os.path.exists(findings):
+        with open(findings) as f:
+            parts.append(f.read().strip() + "\n")
+    for folder, title in EXPERIMENTS:
+        table = os.path.join(root, folder, "table.md")
+        parts.append(f"## {title}\n\nFull run: `{COMMANDS[folder]}`\n")
+        if not os.path.exists(table):
+            parts.append("Not run yet.\n")
+            continue
+        with open(table) as f:
+            body = f.read().strip().splitlines()
+        # The table file's own title becomes a sub-heading.
+        body = [("###" + line[1:]) if line.startswith("# ") else line for line in body]
+        parts.append("\n".join(body) + "\n")
+        for svg in sorted(glob.glob(os.path.join(root, folder, "*.svg"))):
+            name = os.path.basename(svg)
+            parts.append(f"![{name}]({folder}/{name})\n")
+    text = "\n".join(parts)
+    records.write_text(os.path.join(root, "README.md"), text)
+    return text
