@@ -151,7 +151,7 @@ def final_stats(actor: Role) -> dict[str, int]:
     return {k: int(v) for k, v in re.findall(r"(\w+)=(\d+)", match.group(1))}
 
 
-@pytest.mark.timeout(330)
+@pytest.mark.timeout(600)
 def test_actor_link_cut_and_restored(tmp_path):
     token = tmp_path / "token"
     token.write_text("netns-test-token\n")
@@ -192,7 +192,7 @@ def test_actor_link_cut_and_restored(tmp_path):
 
             # 1. Train briefly: both actors' games are counted, the learner is stepping.
             wait_for(lambda: db.reported("actor-a") >= 1 and db.reported("actor-b") >= 1
-                     and db.learner_steps("main_0") >= 1, 150, "first results and learner steps", roles)
+                     and db.learner_steps("main_0") >= 1, 240, "first results and learner steps", roles)
 
             phase("trained briefly")
             # 2. Cut actor-a's link for longer than its timeouts.
@@ -200,8 +200,12 @@ def test_actor_link_cut_and_restored(tmp_path):
             log_at_cut = len(cut_actor.text())
             lab.cut("actor-a")
             cut_at = time.time()
-            while time.time() - cut_at < CUT_SECONDS:
+            # At least CUT_SECONDS, and until the learner has trained on actor-b's data while
+            # actor-a is away (a loaded machine makes steps slow; bounded all the same).
+            while time.time() - cut_at < CUT_SECONDS or db.learner_steps("main_0") <= steps_at_cut:
                 assert learner.alive() and league.alive(), "a server died during the cut\n" + tails(roles)
+                assert time.time() - cut_at < CUT_SECONDS + 120, (
+                    f"the learner made no step in {CUT_SECONDS + 120:.0f}s of the cut\n" + tails(roles))
                 time.sleep(0.5)
             steps_at_restore = db.learner_steps("main_0")
             lab.restore("actor-a")
