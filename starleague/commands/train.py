@@ -3,6 +3,7 @@
     starleague train --preset tiny --minutes 10
     starleague train --preset tiny --steps 200 --set league.main_exploiters=0
     starleague train --learner gpu-host:50051 --league league-host:50061   # remote components
+    starleague train --serial --steps 20        # everything in one process (debugging)
 
 Stops at --minutes / --steps or on Ctrl-C: actors first, then learners (final
 checkpoint), then the league; no process is left behind. Prints where checkpoints,
@@ -29,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--resume", action="store_true", help="learners continue from their newest checkpoints")
     parser.add_argument("--actors", type=int, default=None, help="actor processes (default actor.num_actors)")
     parser.add_argument("--token-file", default=None, help="shared token file (default $STARLEAGUE_TOKEN or a fresh one)")
+    parser.add_argument("--serial", action="store_true",
+                        help="debugging: league, the first player's learner and the actors in this one process")
     parser.set_defaults(func=run)
 
 
@@ -59,6 +62,14 @@ def run(args: argparse.Namespace) -> int:
     players = _learning_players(config)
     token = transport.load_token(args.token_file) if (args.token_file or os.environ.get(transport.TOKEN_ENV)
                                                       or os.environ.get(transport.TOKEN_FILE_ENV)) else None
+    if args.serial:
+        import secrets
+
+        from starleague.serial import run_serial
+
+        learner = run_serial(config, players[0], token or secrets.token_hex(16), args.minutes, args.steps,
+                             log=lambda line: print(line, flush=True))
+        return 0 if learner.progress.steps > 0 else 1
     config_args = ["--preset", args.preset, *sum((["--set", o] for o in args.overrides), [])]
     launcher = Launcher(config.run_dir, config_args, players, args.actors or config.actor.num_actors, token=token,
                         league_address=args.league, learner_address=args.learner, resume=args.resume)

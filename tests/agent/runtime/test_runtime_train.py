@@ -37,3 +37,16 @@ def test_train_tiny_runs_learns_publishes_and_stops_cleanly(tmp_path):
     assert "final checkpoint" in learner_log
     leftovers = [p.pid for p in psutil.process_iter(["cmdline"]) if run_dir in " ".join(p.info["cmdline"] or [])]
     assert leftovers == [], f"processes left running: {leftovers}"
+
+
+@pytest.mark.timeout(300)
+def test_train_serial_runs_every_part_in_one_process(tmp_path):
+    run_dir = str(tmp_path / "serial")
+    argv = [sys.executable, "-m", "starleague", "train", "--serial", *procs.SMALL, "--run-dir", run_dir,
+            "--set", "league.main_exploiters=0", "--set", "actor.num_actors=1", "--set", "actor.envs_per_actor=2",
+            "--steps", "2", "--minutes", "4"]
+    result = subprocess.run(argv, capture_output=True, text=True, env=procs.env(), timeout=280)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    assert re.search(r"serial run: 2 learner steps, [1-9]\d* frames", output), output[-3000:]
+    assert glob.glob(os.path.join(run_dir, "checkpoints", "main_0", "ckpt_*.pt"))
