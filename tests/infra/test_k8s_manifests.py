@@ -22,8 +22,9 @@ from league.players import LEARNING_ROLES, initial_players
 from starleague.config import build_config
 
 # Per StarCraft II process (one per environment): one core (the game simulation is
-# single-threaded; pysc2's own examples run one environment per CPU) and 1.5 GiB; plus one
-# core and 2 GiB for the actor's batched inference. docs/cluster.md explains the figures.
+# single-threaded; pysc2 users run one environment per CPU, google-deepmind/pysc2#235) and
+# 1.5 GiB (an estimate: no published figure found, no binary here to measure); plus one
+# core and 2 GiB for the actor's batched inference. docs/cluster.md, "Size the actors".
 CPU_PER_GAME, MEMORY_PER_GAME_GIB = 1.0, 1.5
 ACTOR_CPU, ACTOR_MEMORY_GIB = 1.0, 2.0
 
