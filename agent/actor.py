@@ -48,6 +48,7 @@ class ActorStats:
     wins: int = 0
     losses: int = 0
     draws: int = 0
+    matches_skipped: int = 0
 
 
 class Backoff:
@@ -254,6 +255,28 @@ def build_trajectory(unroll: Unroll) -> wire.Trajectory:
     )
 
 
+def record_decision(unroll: Unroll, row: tuple, state_before: tuple[torch.Tensor, ...], version: int,
+                    unroll_length: int) -> tuple[Unroll, Optional[Unroll]]:
+    """Append one decision `row` (features, actions, logp, first) to `unroll`.
+
+    The reward and discount gathered since the previous row close that row. At T+1 rows
+    returns (next unroll, finished unroll): the next one starts with this same row and the
+    core state before it, so the learner's bootstrap row is a real step (monobeast style).
+    """
+    if unroll.rows:
+        unroll.rewards.append(unroll.pending_reward)
+        unroll.discounts.append(unroll.pending_discount)
+    else:
+        unroll.start_state = tuple(s[0].cpu().numpy() for s in state_before)
+        unroll.start_version = version
+    unroll.pending_reward, unroll.pending_discount = 0.0, 1.0
+    unroll.rows.append(row)
+    if len(unroll.rows) < unroll_length + 1:
+        return unroll, None
+    following = Unroll(rows=[row], start_state=tuple(s[0].cpu().numpy() for s in state_before), start_version=version)
+    return following, unroll
+
+
 def split_batch(tensors: dict[str, torch.Tensor], index: int) -> dict[str, np.ndarray]:
     return {k: v[index].cpu().numpy() for k, v in tensors.items()}
 
@@ -365,18 +388,30 @@ class Actor:
         return None
 
     def _start_match(self, unroll: Unroll) -> Optional[EnvSlot]:
-        match = self._next_match()
-        if match is None:
-            return None
-        opponent = None
-        if match.opponent_kind == "learning" and match.opponent_id == match.player_id:
-            opponent = self.policy  # self-play against the current parameters
-        elif match.opponent_kind in ("learning", "snapshot"):
-            opponent = self.opponents.get(match)
-        env = self.make_env(match)
-        timesteps = env.reset()
-        seats = [SeatMemory(state=self.policy.initial_state(1)) for _ in timesteps]
-        return EnvSlot(env, match, timesteps, seats, opponent, unroll)
+        """The next match's env and opponent; a match that cannot start is skipped (logged, counted)."""
+        from sc2env.env import EnvError
+
+        backoff = Backoff(self.config.reconnect_max_seconds)
+        while not self.stop_event.is_set():
+            match = self._next_match()
+            if match is None:
+                return None
+            try:
+                opponent = None
+                if match.opponent_kind == "learning" and match.opponent_id == match.player_id:
+                    opponent = self.policy  # self-play against the current parameters
+                elif match.opponent_kind in ("learning", "snapshot"):
+                    opponent = self.opponents.get(match)
+                env = self.make_env(match)
+                timesteps = env.reset()
+            except (grpc.RpcError, snapshot.SnapshotError, EnvError, ValueError, KeyError) as error:
+                self.stats.matches_skipped += 1
+                self.log(f"actor: cannot start match {match.match_id} vs {match.opponent_id}: {error}; next match")
+                backoff.wait(self.stop_event)
+                continue
+            seats = [SeatMemory(state=self.policy.initial_state(1)) for _ in timesteps]
+            return EnvSlot(env, match, timesteps, seats, opponent, unroll)
+        return None
 
     def _finish_match(self, slot: EnvSlot) -> None:
         result = int(slot.timesteps[0].result)
@@ -401,23 +436,10 @@ class Actor:
 
     def _record(self, slot: EnvSlot, features, actions, logp, state_before) -> None:
         """Add one learning-seat decision to its unroll; emit a trajectory at T+1 rows."""
-        unroll = slot.unroll
-        memory = slot.seats[0]
-        if unroll.rows:
-            unroll.rewards.append(unroll.pending_reward)
-            unroll.discounts.append(unroll.pending_discount)
-        else:
-            unroll.start_state = tuple(s[0].cpu().numpy() for s in state_before)
-            unroll.start_version = self.version
-        unroll.pending_reward, unroll.pending_discount = 0.0, 1.0
-        unroll.rows.append((features, actions, logp, memory.first))
-        if len(unroll.rows) == self.T + 1:
-            self._emit(unroll)
-            slot.unroll = Unroll(
-                rows=[unroll.rows[-1]],
-                start_state=tuple(s[0].cpu().numpy() for s in state_before),
-                start_version=self.version,
-            )
+        row = (features, actions, logp, slot.seats[0].first)
+        slot.unroll, finished = record_decision(slot.unroll, row, state_before, self.version, self.T)
+        if finished is not None:
+            self._emit(finished)
 
     def _emit(self, unroll: Unroll) -> None:
         trajectory = build_trajectory(unroll)

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import torch
 
-from agent.actor import SeatMemory, Unroll, build_trajectory, run_policy
+from agent.actor import SeatMemory, Unroll, build_trajectory, record_decision, run_policy
 from agent.actions import to_commands
 from agent.model.config import ModelConfig
 from agent.model.policy import build_policy
@@ -59,17 +59,11 @@ def collect_trajectories(count: int, unroll_length: int, model: ModelConfig | No
             with torch.no_grad():
                 ((features, actions, logp, state_before),) = run_policy(
                     policy, policy.spec, [(timesteps[0].observation, env.game_info, memory)])
-            if unroll.rows:
-                unroll.rewards.append(unroll.pending_reward)
-                unroll.discounts.append(unroll.pending_discount)
-            else:
-                unroll.start_state = tuple(s[0].numpy() for s in state_before)
-            unroll.pending_reward, unroll.pending_discount = 0.0, 1.0
-            unroll.rows.append((features, actions, logp, memory.first))
+            unroll, finished = record_decision(unroll, (features, actions, logp, memory.first), state_before, 0,
+                                               unroll_length)
             memory.first = False
-            if len(unroll.rows) == unroll_length + 1:
-                out.append(build_trajectory(unroll))
-                unroll = Unroll(rows=[unroll.rows[-1]], start_state=tuple(s[0].numpy() for s in state_before))
+            if finished is not None:
+                out.append(build_trajectory(finished))
             commands = to_commands(actions, timesteps[0].observation, env.game_info, policy.spec)
         timesteps = env.step([commands])
         unroll.pending_reward += timesteps[0].reward

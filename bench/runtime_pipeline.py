@@ -30,7 +30,7 @@ import time
 import torch
 
 from agent import learning, transport
-from agent.actor import SeatMemory, Unroll, build_trajectory, run_policy
+from agent.actor import SeatMemory, Unroll, build_trajectory, record_decision, run_policy
 from agent.actions import to_commands
 from agent.model.config import ModelConfig
 from agent.model.policy import build_policy
@@ -99,19 +99,11 @@ class Envs:
             with torch.no_grad():
                 results = run_policy(self.policy, self.policy.spec, seats)
             for i, (features, actions, logp, state_before) in zip(acting, results):
-                unroll = self.unrolls[i]
-                if unroll.rows:
-                    unroll.rewards.append(unroll.pending_reward)
-                    unroll.discounts.append(unroll.pending_discount)
-                else:
-                    unroll.start_state = tuple(s[0].numpy() for s in state_before)
-                unroll.pending_reward, unroll.pending_discount = 0.0, 1.0
-                unroll.rows.append((features, actions, logp, self.memories[i].first))
+                row = (features, actions, logp, self.memories[i].first)
+                self.unrolls[i], finished = record_decision(self.unrolls[i], row, state_before, 0, unroll_length)
                 self.memories[i].first = False
-                if len(unroll.rows) == unroll_length + 1:
-                    done.append((i, build_trajectory(unroll)))
-                    self.unrolls[i] = Unroll(rows=[unroll.rows[-1]],
-                                             start_state=tuple(s[0].numpy() for s in state_before))
+                if finished is not None:
+                    done.append((i, build_trajectory(finished)))
                 commands[i] = to_commands(actions, self.timesteps[i][0].observation, self.pool[i].game_info,
                                           self.policy.spec)
         for i in live:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from agent.actor import Unroll, build_trajectory, run_policy, SeatMemory
+from agent.actor import SeatMemory, Unroll, build_trajectory, record_decision, run_policy
 from agent.model.config import ModelConfig
 from agent.model.policy import build_policy
 from sc2env.types import Alliance, GameInfo, MapPlanes, Observation, PlayerCommon, Race, empty_units
@@ -52,12 +52,9 @@ def make_trajectories(policy, count: int, T: int, seed: int = 0):
         unroll = Unroll()
         for t in range(T + 1):
             ((features, actions, logp, state_before),) = run_policy(policy, policy.spec, [(observation(t, rng), info, memory)])
-            if t == 0:
-                unroll.start_state = tuple(s[0].numpy() for s in state_before)
-            else:
-                unroll.rewards.append(float(rng.normal()))
-                unroll.discounts.append(1.0)
-            unroll.rows.append((features, actions, logp, t == 0))
+            if t > 0:
+                unroll.pending_reward = float(rng.normal())
+            unroll, finished = record_decision(unroll, (features, actions, logp, t == 0), state_before, 0, T)
             memory.first = False
-        out.append(build_trajectory(unroll))
+        out.append(build_trajectory(finished))
     return out
