@@ -178,10 +178,7 @@ def remove_dead(game, slots: list[int]) -> None:
     game._drop_references(np.array(unique, np.int64))
     for i in unique:
         t = int(it[S.TYPE, i])
-        # Free a mineral field held by a dying miner.
-        for r in np.flatnonzero(it[S.ENGAGED] == i):
-            if game.ti[K.T_KIND, it[S.TYPE, r]] in (K.K_MINERAL, K.K_REFINERY):
-                it[S.ENGAGED, r] = -1
+        # (_drop_references already freed a mineral field held by a dying miner: ENGAGED -> -1.)
         parent = int(it[S.PARENT, i])
         if parent >= 0 and it[S.ADDON, parent] == i:
             it[S.ADDON, parent] = -1

@@ -210,13 +210,20 @@ class Game:
 
     def _drop_references(self, slots: np.ndarray) -> None:
         it = self.state.it
-        refs = np.isin(it[S.TARGET], slots)
+        gone = np.zeros(self.state.capacity + 1, np.bool_)  # index -1 (no reference) lands on the extra cell
+        gone[np.asarray(slots, np.int64)] = True
+
+        def refers(field: int) -> np.ndarray:
+            ref = it[field]
+            return gone[np.where(ref >= 0, ref, self.state.capacity)]
+
+        refs = refers(S.TARGET)
         attacking = refs & ((it[S.ORDER] == S.ATTACK_UNIT) | (it[S.ORDER] == S.CONSTRUCT))
         it[S.ORDER, attacking] = S.IDLE
         it[S.ABILITY, attacking] = 0
         it[S.TARGET, refs] = -1
-        it[S.ENGAGED, np.isin(it[S.ENGAGED], slots)] = -1
-        it[S.HOME, np.isin(it[S.HOME], slots)] = -1
+        it[S.ENGAGED, refers(S.ENGAGED)] = -1
+        it[S.HOME, refers(S.HOME)] = -1
         for i in slots:
             self.queued_orders.pop(int(i), None)
             self.rally.pop(int(i), None)
