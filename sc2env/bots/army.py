@@ -103,6 +103,22 @@ def attack_target(bot: "TerranBot", centre) -> tuple[float, float]:
     return bot.search_point
 
 
+def _pull_workers(bot: "TerranBot", v: BotView, orders: "Orders", goal) -> None:
+    """Outgunned at home: the SCVs nearest the attackers fight too (as players do)."""
+    attackers = pick(v.enemy_units, np.hypot(v.enemy_units["x"] - goal[0], v.enemy_units["y"] - goal[1]) < 10.0)
+    defenders = pick(v.army, np.hypot(v.army["x"] - goal[0], v.army["y"] - goal[1]) < 14.0)
+    if _value(attackers) <= _value(defenders):
+        return
+    busy = bot.busy | set().union(*bot.gas_workers.values()) if bot.gas_workers else bot.busy
+    scvs = pick(v.workers, ~np.isin(v.workers["tag"], list(busy)))
+    if len(scvs) == 0:
+        return
+    near = np.argsort(np.hypot(scvs["x"] - goal[0], scvs["y"] - goal[1]), kind="stable")[:8]
+    for k in near:
+        if np.hypot(scvs["x"][k] - goal[0], scvs["y"][k] - goal[1]) < 15.0:
+            orders.give(int(scvs["tag"][k]), Ability.Attack, point=goal)
+
+
 def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
     p = bot.profile
     army = v.army
@@ -139,6 +155,8 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
 
     if threat is not None:
         goal = (float(threat["x"]), float(threat["y"]))
+        if p.pull_workers:
+            _pull_workers(bot, v, orders, goal)
     elif bot.attacking:
         goal = attack_target(bot, centre)
     else:
@@ -177,21 +195,20 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
                 orders.give(tag, Ability.EffectStim)
                 continue
 
-        # Pick a target ourselves: fighting units first, then workers, then structures;
-        # among those in range, the one with the least health left (focus fire).
+        # Pick a target ourselves among the enemies in range (never chase: out of range the
+        # attack-move below acquires targets): fighting units first, then workers, then
+        # structures; the nearest one (target priority) or the one with the least health
+        # left (focus fire).
         if (p.target_priority or p.focus_fire) and in_sight.any():
             cand = np.flatnonzero(in_sight)
-            etypes = v.enemy["unit_type"][cand]
-            klass = np.where(isin(etypes, ids.STRUCTURES), 2, np.where(isin(etypes, ids.WORKERS), 1, 0))
-            in_range = dist[cand] <= reach + v.enemy["radius"][cand] + u["radius"] + 0.5
-            health = v.enemy["health"][cand] + v.enemy["shield"][cand]
-            tiebreak = health if p.focus_fire else dist[cand]
-            # Prefer targets already in range; then class; then health/distance.
-            key = np.lexsort((tiebreak, klass, ~in_range))
-            best = cand[key[0]]
-            if klass[key[0]] == 2 and p.target_priority and not in_range[key[0]]:
-                pass  # nothing worth chasing: fall through to the attack-move
-            else:
+            in_range = dist[cand] <= reach + v.enemy["radius"][cand] + u["radius"] + 0.3
+            cand = cand[in_range]
+            if len(cand):
+                etypes = v.enemy["unit_type"][cand]
+                klass = np.where(isin(etypes, ids.STRUCTURES), 2, np.where(isin(etypes, ids.WORKERS), 1, 0))
+                health = v.enemy["health"][cand] + v.enemy["shield"][cand]
+                tiebreak = health if p.focus_fire else dist[cand]
+                best = cand[np.lexsort((tiebreak, klass))[0]]
                 target = int(v.enemy["tag"][best])
                 if not _has_order(u, Ability.Attack, unit=target):
                     orders.give(tag, Ability.Attack, unit=target)

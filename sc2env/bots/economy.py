@@ -115,10 +115,10 @@ def tech_ready(v: BotView, structure: int) -> bool:
     return need is None or v.count_done(need) > 0
 
 
-def try_build(bot: "TerranBot", v: BotView, cmds: list, structure: int) -> bool:
+def try_build(bot: "TerranBot", v: BotView, cmds: list, structure: int, reserve: tuple[int, int] = (0, 0)) -> bool:
     """Order an SCV to build `structure`; False when it cannot be done this step."""
     ability = ids.BUILD_ABILITY[int(structure)]
-    if bot.banned(ability) or not tech_ready(v, structure) or not v.can_afford(structure):
+    if bot.banned(ability) or not tech_ready(v, structure) or not v.can_afford(structure, reserve):
         return False
     if len(v.townhalls_done) == 0:
         return False
@@ -184,14 +184,18 @@ def next_expansion(bot: "TerranBot", v: BotView):
     return None
 
 
-def build_depots(bot: "TerranBot", v: BotView, cmds: list) -> None:
+def build_depots(bot: "TerranBot", v: BotView, cmds: list) -> tuple[int, int]:
+    """A depot when supply runs low; returns the money to keep for it when it cannot be paid yet,
+    so barracks and units do not starve it (supply blocks cost more than anything else)."""
     p = bot.profile
     if v.food_cap >= 200:
-        return
+        return (0, 0)
     # Production adds supply need: each idle producer may add a unit before the next depot is done.
     margin = p.depot_margin + (len(v.townhalls_done) if p.depot_margin >= 4 else 0)
     if v.food_cap - v.food_used > margin:
-        return
+        return (0, 0)
     if v.under_construction(Unit.SupplyDepot) >= p.max_concurrent_depots:
-        return
-    try_build(bot, v, cmds, Unit.SupplyDepot)
+        return (0, 0)
+    if try_build(bot, v, cmds, Unit.SupplyDepot):
+        return (0, 0)
+    return ids.COST[Unit.SupplyDepot][:2] if p.depot_margin > 0 else (0, 0)

@@ -30,35 +30,36 @@ RESEARCHER = {
 }
 
 
-def run_build_order(bot: "TerranBot", v: BotView, cmds: list) -> tuple[int, int]:
-    """Work through the build order; returns the (minerals, vespene) to save for its next step."""
+def run_build_order(bot: "TerranBot", v: BotView, cmds: list, held: tuple[int, int] = (0, 0)) -> tuple[int, int]:
+    """Work through the build order (leaving `held` money untouched); returns the
+    (minerals, vespene) to save for its next step, `held` included."""
     for step in bot.profile.build_order:
         if (int(step.structure), step.count) in bot.skipped_steps:
             continue
         if v.count(step.structure) >= step.count:
             continue
         if v.food_used < step.at_food:
-            return (0, 0)
+            return held
         if step.structure == Unit.CommandCenter and economy.next_expansion(bot, v) is None:
             bot.skipped_steps.add((int(step.structure), step.count))  # this map has no free base
             continue
         cost = ids.COST[int(step.structure)]
-        if not economy.tech_ready(v, step.structure) or not v.can_afford(step.structure):
-            return (cost[0], cost[1])
-        if not economy.try_build(bot, v, cmds, step.structure):
+        if not economy.tech_ready(v, step.structure) or not v.can_afford(step.structure, held):
+            return (held[0] + cost[0], held[1] + cost[1])
+        if not economy.try_build(bot, v, cmds, step.structure, held):
             # Affordable and allowed but nowhere to put it (e.g. no expansion on this map):
             # after a few tries the step is dropped so it does not stall the rest.
             key = (int(step.structure), step.count)
             bot.failed_steps[key] = bot.failed_steps.get(key, 0) + 1
             if bot.failed_steps[key] >= 20:
                 bot.skipped_steps.add(key)
-            return (cost[0], cost[1])
-        return (0, 0)
+            return (held[0] + cost[0], held[1] + cost[1])
+        return held
     # Past the build order: more barracks while minerals float (Medium and up).
     if bot.profile.extra_barracks and v.minerals_left > 400 and v.count(Unit.Barracks) < 8:
         if v.under_construction(Unit.Barracks) == 0:
-            economy.try_build(bot, v, cmds, Unit.Barracks)
-    return (0, 0)
+            economy.try_build(bot, v, cmds, Unit.Barracks, held)
+    return held
 
 
 def _addon_type(v: BotView, building) -> int:

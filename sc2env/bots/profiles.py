@@ -56,6 +56,7 @@ class BotProfile:
     focus_fire: bool = False  # among those in range, shoot the lowest-health one
     retreat_damaged_below: float = 0.0  # pull back units under this health fraction in combat
     avoid_losing_fights: bool = False  # pull the army back when locally outgunned
+    pull_workers: bool = False  # SCVs join the defence when the army alone is outgunned at home
     regroup: bool = False  # units far ahead of the army wait for it
     use_stim: bool = False
     siege_tanks: bool = False
@@ -134,7 +135,7 @@ PROFILES: dict[Difficulty, BotProfile] = {
         act_every=1,
         build_order=(
             BuildStep(D, 1, 13), BuildStep(B, 1, 14), BuildStep(B, 2, 15), BuildStep(B, 3, 16),
-            BuildStep(R, 1, 24), BuildStep(E, 1, 26), BuildStep(D, 4, 30),
+            BuildStep(R, 1, 28), BuildStep(E, 1, 30), BuildStep(D, 4, 32),
         ),
         research=(Upgrade.TerranInfantryWeaponsLevel1, Upgrade.Stimpack, Upgrade.ShieldWall),
         worker_target=22,
@@ -146,6 +147,7 @@ PROFILES: dict[Difficulty, BotProfile] = {
         focus_fire=True,
         retreat_damaged_below=0.3,
         avoid_losing_fights=True,
+        pull_workers=True,
         regroup=True,
         use_stim=True,
         defend_radius=26.0,
@@ -158,7 +160,7 @@ PROFILES: dict[Difficulty, BotProfile] = {
         act_every=1,
         build_order=(
             BuildStep(D, 1, 13), BuildStep(B, 1, 14), BuildStep(B, 2, 15), BuildStep(B, 3, 16),
-            BuildStep(R, 1, 24), BuildStep(E, 1, 26), BuildStep(B, 4, 28), BuildStep(CC, 2, 34),
+            BuildStep(B, 4, 24), BuildStep(R, 1, 28), BuildStep(E, 1, 30), BuildStep(CC, 2, 34),
             BuildStep(F, 1, 40), BuildStep(R, 2, 42),
         ),
         barracks_addons=(Unit.BarracksTechLab,),
@@ -174,6 +176,7 @@ PROFILES: dict[Difficulty, BotProfile] = {
         focus_fire=True,
         retreat_damaged_below=0.3,
         avoid_losing_fights=True,
+        pull_workers=True,
         regroup=True,
         use_stim=True,
         siege_tanks=True,

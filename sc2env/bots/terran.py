@@ -104,8 +104,8 @@ class TerranBot:
 
         cmds: list[RawCommand] = []
         economy.train_workers(self, v, cmds)
-        economy.build_depots(self, v, cmds)
-        reserve = production.run_build_order(self, v, cmds)
+        depot_money = economy.build_depots(self, v, cmds)
+        reserve = production.run_build_order(self, v, cmds, depot_money)
         production.build_addons(self, v, cmds, reserve)
         production.research(self, v, cmds, reserve)
         production.train_army(self, v, cmds, reserve)
