@@ -11,8 +11,8 @@ import math
 from typing import Sequence
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
-WIDTH, HEIGHT = 720, 420
-LEFT, RIGHT, TOP, BOTTOM = 70, 190, 40, 55
+WIDTH, HEIGHT = 880, 420
+LEFT, RIGHT, TOP, BOTTOM = 70, 320, 40, 55
 
 
 def moving_average(values: Sequence[float], window: int) -> list[float]:

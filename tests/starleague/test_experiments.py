@@ -148,8 +148,7 @@ def test_replay_ablation_fills_every_cell_then_resume_reruns_none(tmp_path):
 @pytest.mark.timeout(400)
 def test_vs_bots_runs_a_league_and_evaluates_snapshots(tmp_path):
     res, runs = str(tmp_path / "res"), str(tmp_path / "runs")
-    overrides = SMALL + ["env.game_loop_limit=400", "league.main_exploiters=1", "league.league_checkin_seconds=2"]
-    overrides = [o for o in overrides if not o.startswith("league.league_checkin")] + ["learner.league_checkin_seconds=2"]
+    overrides = SMALL + ["env.game_loop_limit=400", "league.main_exploiters=1", "learner.league_checkin_seconds=2"]
     result = _experiment(["vs-bots", "--minutes", "0.6", "--eval-every", "0.2", "--eval-games", "1", "--bots",
                           "VeryEasy", "--actors", "1", "--results-dir", res, "--runs-dir", runs, *_sets(overrides)],
                          timeout=300)
