@@ -15,6 +15,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from sc2env.engine import kernel as K
+from sc2env.engine import vision as V
 from sc2env.engine import observe_kernel as OK
 from sc2env.engine import state as S
 from sc2env.engine.gamedata import UnitTypes, load_unit_types
@@ -235,11 +236,11 @@ class Game:
     def _update_visibility(self) -> None:
         st = self.state
         for p in (1, 2):
-            K.visibility(st.fl, st.it, self.tf, p, st.visibility[p], self.map.height, self.map.width)
+            V.visibility(st.fl, st.it, self.tf, p, st.visibility[p], self.map.height, self.map.width)
         OK.remember_structures(st.fl, st.it, self.ti, st.visibility, st.snapshot)
 
     def _check_melee_end(self) -> None:
-        left = K.structures_left(self.state.it, self.ti)
+        left = V.structures_left(self.state.it, self.ti)
         has1, has2 = left[1] > 0, left[2] > 0
         if not has1 and not has2:
             self.results = {1: Result.Tie, 2: Result.Tie}

@@ -20,9 +20,11 @@ from numba import njit
 from sc2env.engine.state import (ABILITY, ADDON, ALIVE, ATTACK_MOVE, ATTACK_UNIT, BTYPE, BUILD_MOVE, CARRY,
                                  CARRY_GAS, CARRY_KIND, CARRY_MINERALS, CONSTRUCT, CONTENTS, COOLDOWN, ENGAGED,
                                  FACING, GATHER, HAS_QUEUE, HOLD, HOME, HP, IDLE, MINING, MOVE, ORDER, OWNER,
-                                 P_FOOD_USED, P_KILLED_VALUE, P_LOST_VALUE, P_MINED_GAS, P_MINED_MINERALS,
+                                 P_KILLED_VALUE, P_LOST_VALUE, P_MINED_GAS, P_MINED_MINERALS,
                                  P_MINERALS, P_VESPENE, P_WEAPONS, PROD0, PROGRESS, QUEUE0, RESEARCH, RESEARCHT,
                                  RETURN, SHIELD, TARGET, TX, TY, TYPE, WORKT, X, Y, BUILT, LAST_ATTACKED, PX, PY)
+
+from sc2env.engine.pathing import blocked, step_toward
 
 # Type table rows (tf float, ti int), built by type_tables().
 (T_HP, T_SHIELD, T_RADIUS, T_ARMOR, T_SPEED, T_SIGHT, T_BUILD_TIME, W_DAMAGE, W_ATTACKS, W_RANGE, W_COOLDOWN,
@@ -126,152 +128,6 @@ def _push_event(events, n_events, kind, a, b, c):
 
 
 @njit(cache=True)
-def _blocked(pathable, x, y):
-    h, w = pathable.shape
-    ix = int(np.floor(x))
-    iy = int(np.floor(y))
-    if ix < 0 or iy < 0 or ix >= w or iy >= h:
-        return True
-    return pathable[iy, ix] == 0
-
-
-@njit(cache=True)
-def _line_clear(pathable, x0, y0, x1, y1):
-    """Whether the segment crosses only pathable cells (sampled every 0.5 cells)."""
-    dx = x1 - x0
-    dy = y1 - y0
-    dist = np.sqrt(dx * dx + dy * dy)
-    n = int(dist * 2.0) + 1
-    for k in range(1, n):
-        f = k / n
-        if _blocked(pathable, x0 + dx * f, y0 + dy * f):
-            return False
-    return True
-
-
-@njit(cache=True)
-def _build_field(pathable, gx, gy, out):
-    """BFS distance (4-connected, in cells) to goal cell (gx, gy) into out[H, W]; -1 = unreachable.
-
-    Blocked cells next to the goal (the goal is a structure or resource) are flooded
-    within 3 cells of it so that its footprint's border becomes reachable.
-    """
-    h, w = pathable.shape
-    out[:, :] = -1
-    qx = np.empty(h * w, np.int64)
-    qy = np.empty(h * w, np.int64)
-    head = 0
-    tail = 0
-    out[gy, gx] = 0
-    qx[tail] = gx
-    qy[tail] = gy
-    tail += 1
-    while head < tail:
-        cx = qx[head]
-        cy = qy[head]
-        head += 1
-        d = out[cy, cx]
-        from_blocked = pathable[cy, cx] == 0
-        for k in range(4):
-            nx = cx + (1 if k == 0 else (-1 if k == 1 else 0))
-            ny = cy + (1 if k == 2 else (-1 if k == 3 else 0))
-            if nx < 0 or ny < 0 or nx >= w or ny >= h or out[ny, nx] >= 0:
-                continue
-            if pathable[ny, nx] == 0:
-                if not from_blocked or abs(nx - gx) > 3 or abs(ny - gy) > 3:
-                    continue
-            out[ny, nx] = d + 1
-            qx[tail] = nx
-            qy[tail] = ny
-            tail += 1
-
-
-@njit(cache=True)
-def _field_for(pathable, gx, gy, fields, cell_field, field_cell, fnext):
-    h, w = pathable.shape
-    cell = gy * w + gx
-    k = cell_field[cell]
-    if k >= 0:
-        return k
-    k = fnext[0]
-    fnext[0] = (k + 1) % fields.shape[0]
-    old = field_cell[k]
-    if old >= 0:
-        cell_field[old] = -1
-    _build_field(pathable, gx, gy, fields[k])
-    field_cell[k] = cell
-    cell_field[cell] = k
-    return k
-
-
-@njit(cache=True)
-def _step_toward(i, fl, pathable, speed, gx, gy, stop_dist, fields, cell_field, field_cell, fnext):
-    """Move unit i one loop toward (gx, gy); True when within stop_dist (arrived)."""
-    x = fl[X, i]
-    y = fl[Y, i]
-    dx = gx - x
-    dy = gy - y
-    dist = np.sqrt(dx * dx + dy * dy)
-    if dist <= stop_dist:
-        return True
-    if speed <= 0.0:
-        return False
-    h, w = pathable.shape
-    if _line_clear(pathable, x, y, gx, gy) or _blocked(pathable, x, y):
-        ux = dx / dist
-        uy = dy / dist
-    else:
-        cgx = min(max(int(np.floor(gx)), 0), w - 1)
-        cgy = min(max(int(np.floor(gy)), 0), h - 1)
-        k = _field_for(pathable, cgx, cgy, fields, cell_field, field_cell, fnext)
-        f = fields[k]
-        cx = int(np.floor(x))
-        cy = int(np.floor(y))
-        best = f[cy, cx]
-        if best < 0:
-            best = 1 << 30
-        bx = 0
-        by = 0
-        for oy in range(-1, 2):
-            for ox in range(-1, 2):
-                nx = cx + ox
-                ny = cy + oy
-                if (ox == 0 and oy == 0) or nx < 0 or ny < 0 or nx >= w or ny >= h:
-                    continue
-                v = f[ny, nx]
-                if v < 0 or pathable[ny, nx] == 0:
-                    continue
-                if ox != 0 and oy != 0 and (pathable[cy, nx] == 0 or pathable[ny, cx] == 0):
-                    continue  # no corner cutting
-                if v < best:
-                    best = v
-                    bx = ox
-                    by = oy
-        if bx == 0 and by == 0:
-            # Next to a blocked goal (or no better cell): slide straight at it.
-            ux = dx / dist
-            uy = dy / dist
-        else:
-            tx = cx + bx + 0.5 - x
-            ty = cy + by + 0.5 - y
-            n = np.sqrt(tx * tx + ty * ty)
-            ux = tx / n
-            uy = ty / n
-    step = min(speed, dist - stop_dist + 1e-9)
-    nx = x + ux * step
-    ny = y + uy * step
-    fl[FACING, i] = np.arctan2(uy, ux)
-    if not _blocked(pathable, nx, ny):
-        fl[X, i] = nx
-        fl[Y, i] = ny
-    elif not _blocked(pathable, nx, y):
-        fl[X, i] = nx
-    elif not _blocked(pathable, x, ny):
-        fl[Y, i] = ny
-    return False
-
-
-@njit(cache=True)
 def _edge_dist(fl, tf, it, i, j):
     dx = fl[X, j] - fl[X, i]
     dy = fl[Y, j] - fl[Y, i]
@@ -297,7 +153,7 @@ def _move_to_unit(i, j, fl, it, tf, pathable, slack, fields, cell_field, field_c
     """Walk unit i next to unit j (footprint-aware); True once within `slack` of its edge."""
     if _gap(fl, tf, it, i, j) <= slack:
         return True
-    _step_toward(i, fl, pathable, tf[T_SPEED, it[TYPE, i]], fl[X, j], fl[Y, j], 0.0, fields, cell_field,
+    step_toward(i, fl, pathable, tf[T_SPEED, it[TYPE, i]], fl[X, j], fl[Y, j], 0.0, fields, cell_field,
                  field_cell, fnext)
     return _gap(fl, tf, it, i, j) <= slack
 
@@ -510,10 +366,10 @@ def _collide(fl, it, tf, ti, pathable, i, j, ri, oi):
     pyi = fl[Y, i] - dy / d * push * 2.0 * wi
     pxj = fl[X, j] + dx / d * push * 2.0 * (1.0 - wi)
     pyj = fl[Y, j] + dy / d * push * 2.0 * (1.0 - wi)
-    if not _blocked(pathable, pxi, pyi):
+    if not blocked(pathable, pxi, pyi):
         fl[X, i] = pxi
         fl[Y, i] = pyi
-    if not _blocked(pathable, pxj, pyj):
+    if not blocked(pathable, pxj, pyj):
         fl[X, j] = pxj
         fl[Y, j] = pyj
 
@@ -613,7 +469,7 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
             fl[PX, i] = fl[X, i]
             fl[PY, i] = fl[Y, i]
             if order == MOVE:
-                if _step_toward(i, fl, pathable, speed, fl[TX, i], fl[TY, i], 0.05, fields, cell_field, field_cell,
+                if step_toward(i, fl, pathable, speed, fl[TX, i], fl[TY, i], 0.05, fields, cell_field, field_cell,
                                 fnext):
                     if _finish_order(it, events, n_events, i):
                         stop = True
@@ -627,7 +483,7 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                     if order == ATTACK_UNIT and it[TARGET, i] >= 0:
                         gx = fl[X, it[TARGET, i]]
                         gy = fl[Y, it[TARGET, i]]
-                    if _step_toward(i, fl, pathable, speed, gx, gy, 0.5, fields, cell_field, field_cell, fnext):
+                    if step_toward(i, fl, pathable, speed, gx, gy, 0.5, fields, cell_field, field_cell, fnext):
                         if _finish_order(it, events, n_events, i):
                             stop = True
                     continue
@@ -654,11 +510,11 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                         if fl[COOLDOWN, i] <= 0.0:
                             _fire(fl, it, tf, ti, pl, events, n_events, i, j, cap)
                     elif order != HOLD:
-                        _step_toward(i, fl, pathable, speed, fl[X, j], fl[Y, j], 0.0, fields, cell_field, field_cell,
+                        step_toward(i, fl, pathable, speed, fl[X, j], fl[Y, j], 0.0, fields, cell_field, field_cell,
                                      fnext)
                     continue
                 if order == ATTACK_MOVE:
-                    if _step_toward(i, fl, pathable, speed, fl[TX, i], fl[TY, i], 0.05, fields, cell_field,
+                    if step_toward(i, fl, pathable, speed, fl[TX, i], fl[TY, i], 0.05, fields, cell_field,
                                     field_cell, fnext):
                         if _finish_order(it, events, n_events, i):
                             stop = True
@@ -736,7 +592,7 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
             if order == BUILD_MOVE:
                 bt = it[BTYPE, i]
                 reach = tf[T_RADIUS, bt] + tf[T_RADIUS, t] + 0.5
-                if _step_toward(i, fl, pathable, speed, fl[TX, i], fl[TY, i], reach, fields, cell_field, field_cell,
+                if step_toward(i, fl, pathable, speed, fl[TX, i], fl[TY, i], reach, fields, cell_field, field_cell,
                                 fnext):
                     _push_event(events, n_events, EV_BUILD_ARRIVE, i, bt, 0)
                     stop = True
@@ -788,49 +644,3 @@ def _fire(fl, it, tf, ti, pl, events, n_events, i, j, cap):
         _push_event(events, n_events, EV_DEATH, i, i, 0)
 
 
-@njit(cache=True)
-def visibility(fl, it, tf, owner, vis, h, w):
-    """Stamp sight circles of owner's units: vis (uint8) cells seen now become 2, seen before 1.
-
-    A cell is seen when its centre is within sight range of the unit's position; each row of
-    a circle is one span, so the cost is a few operations per row, not per cell.
-    """
-    for y in range(h):
-        for x in range(w):
-            if vis[y, x] == 2:
-                vis[y, x] = 1
-    cap = fl.shape[1]
-    for i in range(cap):
-        if it[ALIVE, i] != 1 or it[OWNER, i] != owner:
-            continue
-        r = tf[T_SIGHT, it[TYPE, i]]
-        if r <= 0.0:
-            continue
-        cx = fl[X, i]
-        cy = fl[Y, i]
-        r2 = r * r
-        y0 = max(int(np.floor(cy - r - 0.5)), 0)
-        y1 = min(int(np.floor(cy + r + 0.5)), h - 1)
-        for y in range(y0, y1 + 1):
-            dy = y + 0.5 - cy
-            rem = r2 - dy * dy
-            if rem < 0.0:
-                continue
-            half = np.sqrt(rem)
-            # cells x with |x + 0.5 - cx| <= half
-            xa = max(int(np.ceil(cx - half - 0.5)), 0)
-            xb = min(int(np.floor(cx + half - 0.5)), w - 1)
-            for x in range(xa, xb + 1):
-                vis[y, x] = 2
-
-
-@njit(cache=True)
-def structures_left(it, ti):
-    """Number of live structures of players 1 and 2 (index by player id)."""
-    out = np.zeros(3, np.int64)
-    for i in range(it.shape[1]):
-        if it[ALIVE, i] == 1 and ti[T_IS_STRUCTURE, it[TYPE, i]] == 1:
-            o = it[OWNER, i]
-            if o == 1 or o == 2:
-                out[o] += 1
-    return out

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sc2env.engine import kernel as K
 from sc2env.engine import observe_kernel as OK
 from sc2env.engine import state as S
 from sc2env.engine.commands import ADDON_ABILITIES, RESEARCH_ABILITIES, TRAIN_ABILITIES

@@ -1,0 +1,160 @@
+"""Grid movement for the simulation kernel: blocked cells, straight-line checks, BFS distance fields.
+
+A unit walks straight at its goal when the segment between them crosses only pathable cells;
+otherwise it steps to the neighbouring cell with the smallest BFS distance to the goal cell.
+Distance fields are cached per goal cell (`fields[k]`, `cell_field[cell] -> k`, round-robin
+eviction) and dropped by the Python layer whenever a structure changes the pathing grid.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sc2env.engine.state import FACING, X, Y
+
+
+@njit(cache=True)
+def blocked(pathable, x, y):
+    h, w = pathable.shape
+    ix = int(np.floor(x))
+    iy = int(np.floor(y))
+    if ix < 0 or iy < 0 or ix >= w or iy >= h:
+        return True
+    return pathable[iy, ix] == 0
+
+
+@njit(cache=True)
+def _line_clear(pathable, x0, y0, x1, y1):
+    """Whether the segment crosses only pathable cells (sampled every 0.5 cells)."""
+    dx = x1 - x0
+    dy = y1 - y0
+    dist = np.sqrt(dx * dx + dy * dy)
+    n = int(dist * 2.0) + 1
+    for k in range(1, n):
+        f = k / n
+        if blocked(pathable, x0 + dx * f, y0 + dy * f):
+            return False
+    return True
+
+
+@njit(cache=True)
+def _build_field(pathable, gx, gy, out):
+    """BFS distance (4-connected, in cells) to goal cell (gx, gy) into out[H, W]; -1 = unreachable.
+
+    Blocked cells next to the goal (the goal is a structure or resource) are flooded
+    within 3 cells of it so that its footprint's border becomes reachable.
+    """
+    h, w = pathable.shape
+    out[:, :] = -1
+    qx = np.empty(h * w, np.int64)
+    qy = np.empty(h * w, np.int64)
+    head = 0
+    tail = 0
+    out[gy, gx] = 0
+    qx[tail] = gx
+    qy[tail] = gy
+    tail += 1
+    while head < tail:
+        cx = qx[head]
+        cy = qy[head]
+        head += 1
+        d = out[cy, cx]
+        from_blocked = pathable[cy, cx] == 0
+        for k in range(4):
+            nx = cx + (1 if k == 0 else (-1 if k == 1 else 0))
+            ny = cy + (1 if k == 2 else (-1 if k == 3 else 0))
+            if nx < 0 or ny < 0 or nx >= w or ny >= h or out[ny, nx] >= 0:
+                continue
+            if pathable[ny, nx] == 0:
+                if not from_blocked or abs(nx - gx) > 3 or abs(ny - gy) > 3:
+                    continue
+            out[ny, nx] = d + 1
+            qx[tail] = nx
+            qy[tail] = ny
+            tail += 1
+
+
+@njit(cache=True)
+def _field_for(pathable, gx, gy, fields, cell_field, field_cell, fnext):
+    h, w = pathable.shape
+    cell = gy * w + gx
+    k = cell_field[cell]
+    if k >= 0:
+        return k
+    k = fnext[0]
+    fnext[0] = (k + 1) % fields.shape[0]
+    old = field_cell[k]
+    if old >= 0:
+        cell_field[old] = -1
+    _build_field(pathable, gx, gy, fields[k])
+    field_cell[k] = cell
+    cell_field[cell] = k
+    return k
+
+
+@njit(cache=True)
+def step_toward(i, fl, pathable, speed, gx, gy, stop_dist, fields, cell_field, field_cell, fnext):
+    """Move unit i one loop toward (gx, gy); True when within stop_dist (arrived)."""
+    x = fl[X, i]
+    y = fl[Y, i]
+    dx = gx - x
+    dy = gy - y
+    dist = np.sqrt(dx * dx + dy * dy)
+    if dist <= stop_dist:
+        return True
+    if speed <= 0.0:
+        return False
+    h, w = pathable.shape
+    if _line_clear(pathable, x, y, gx, gy) or blocked(pathable, x, y):
+        ux = dx / dist
+        uy = dy / dist
+    else:
+        cgx = min(max(int(np.floor(gx)), 0), w - 1)
+        cgy = min(max(int(np.floor(gy)), 0), h - 1)
+        k = _field_for(pathable, cgx, cgy, fields, cell_field, field_cell, fnext)
+        f = fields[k]
+        cx = int(np.floor(x))
+        cy = int(np.floor(y))
+        best = f[cy, cx]
+        if best < 0:
+            best = 1 << 30
+        bx = 0
+        by = 0
+        for oy in range(-1, 2):
+            for ox in range(-1, 2):
+                nx = cx + ox
+                ny = cy + oy
+                if (ox == 0 and oy == 0) or nx < 0 or ny < 0 or nx >= w or ny >= h:
+                    continue
+                v = f[ny, nx]
+                if v < 0 or pathable[ny, nx] == 0:
+                    continue
+                if ox != 0 and oy != 0 and (pathable[cy, nx] == 0 or pathable[ny, cx] == 0):
+                    continue  # no corner cutting
+                if v < best:
+                    best = v
+                    bx = ox
+                    by = oy
+        if bx == 0 and by == 0:
+            # Next to a blocked goal (or no better cell): slide straight at it.
+            ux = dx / dist
+            uy = dy / dist
+        else:
+            tx = cx + bx + 0.5 - x
+            ty = cy + by + 0.5 - y
+            n = np.sqrt(tx * tx + ty * ty)
+            ux = tx / n
+            uy = ty / n
+    step = min(speed, dist - stop_dist + 1e-9)
+    nx = x + ux * step
+    ny = y + uy * step
+    fl[FACING, i] = np.arctan2(uy, ux)
+    if not blocked(pathable, nx, ny):
+        fl[X, i] = nx
+        fl[Y, i] = ny
+    elif not blocked(pathable, nx, y):
+        fl[X, i] = nx
+    elif not blocked(pathable, x, ny):
+        fl[Y, i] = ny
+    return False

@@ -1,0 +1,57 @@
+"""Vision and the structure count behind the victory rule (numba)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sc2env.engine.kernel import T_IS_STRUCTURE, T_SIGHT
+from sc2env.engine.state import ALIVE, OWNER, TYPE, X, Y
+
+
+@njit(cache=True)
+def visibility(fl, it, tf, owner, vis, h, w):
+    """Stamp sight circles of owner's units: vis (uint8) cells seen now become 2, seen before 1.
+
+    A cell is seen when its centre is within sight range of the unit's position; each row of
+    a circle is one span, so the cost is a few operations per row, not per cell.
+    """
+    for y in range(h):
+        for x in range(w):
+            if vis[y, x] == 2:
+                vis[y, x] = 1
+    cap = fl.shape[1]
+    for i in range(cap):
+        if it[ALIVE, i] != 1 or it[OWNER, i] != owner:
+            continue
+        r = tf[T_SIGHT, it[TYPE, i]]
+        if r <= 0.0:
+            continue
+        cx = fl[X, i]
+        cy = fl[Y, i]
+        r2 = r * r
+        y0 = max(int(np.floor(cy - r - 0.5)), 0)
+        y1 = min(int(np.floor(cy + r + 0.5)), h - 1)
+        for y in range(y0, y1 + 1):
+            dy = y + 0.5 - cy
+            rem = r2 - dy * dy
+            if rem < 0.0:
+                continue
+            half = np.sqrt(rem)
+            # cells x with |x + 0.5 - cx| <= half
+            xa = max(int(np.ceil(cx - half - 0.5)), 0)
+            xb = min(int(np.floor(cx + half - 0.5)), w - 1)
+            for x in range(xa, xb + 1):
+                vis[y, x] = 2
+
+
+@njit(cache=True)
+def structures_left(it, ti):
+    """Number of live structures of players 1 and 2 (index by player id)."""
+    out = np.zeros(3, np.int64)
+    for i in range(it.shape[1]):
+        if it[ALIVE, i] == 1 and ti[T_IS_STRUCTURE, it[TYPE, i]] == 1:
+            o = it[OWNER, i]
+            if o == 1 or o == 2:
+                out[o] += 1
+    return out
