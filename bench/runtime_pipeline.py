@@ -55,23 +55,25 @@ def raw_engine_processes(envs: int, seconds: float, processes: int = 2) -> float
                for p in range(processes)]
     for w in workers:
         w.start()
-    total = sum(results.get(timeout=seconds + 300) for _ in workers)
+    rates = [results.get(timeout=seconds + 300) for _ in workers]
     for w in workers:
         w.join()
-    return total
+    wall = sum(r[0] for r in rates)
+    cpu = sum(r[0] for r in rates) / sum(r[0] / r[1] for r in rates)  # frames per CPU-second over both
+    return wall, cpu
 
 
 def raw_engine(envs: int, seconds: float, seed: int = 0) -> float:
     pool = [bot_env(seed=seed + i) for i in range(envs)]
     for env in pool:
         env.reset()
-    frames, start = 0, time.perf_counter()
+    frames, start, cpu = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         for env in pool:
             if env.step([[]])[0].last():
                 env.reset()
             frames += 1
-    return frames / (time.perf_counter() - start)
+    return frames / (time.perf_counter() - start), frames / (time.process_time() - cpu)
 
 
 class Envs:
@@ -121,19 +123,19 @@ class Envs:
 def actor_only(model: ModelConfig, envs: int, unroll_length: int, seconds: float) -> float:
     torch.manual_seed(0)
     pool = Envs(build_policy(model), envs)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         pool.tick(unroll_length)
-    return pool.frames / (time.perf_counter() - start)
+    return pool.frames / (time.perf_counter() - start), pool.frames / (time.process_time() - cpu)
 
 
-def sync_a2c(model: ModelConfig, envs: int, unroll_length: int, seconds: float) -> tuple[float, int]:
+def sync_a2c(model: ModelConfig, envs: int, unroll_length: int, seconds: float) -> tuple[tuple[float, float], int]:
     """Batched A2C with a synchronous learner step: act until all K envs have an unroll, learn, repeat."""
     torch.manual_seed(0)
     policy = build_policy(model)
     optimizer = torch.optim.Adam(policy.parameters(), lr=3e-4)
     pool = Envs(policy, envs)
-    steps, start = 0, time.perf_counter()
+    steps, start, cpu = 0, time.perf_counter(), time.process_time()
     frames_at_start = 0
     while time.perf_counter() - start < seconds:
         ready: dict[int, object] = {}
@@ -143,11 +145,12 @@ def sync_a2c(model: ModelConfig, envs: int, unroll_length: int, seconds: float) 
         batch = learning.make_batch(list(ready.values()), [steps] * envs)
         learning.learn(batch, policy, optimizer, RLConfig(), 40.0)
         steps += 1
-    return (pool.frames - frames_at_start) / (time.perf_counter() - start), steps
+    frames = pool.frames - frames_at_start
+    return (frames / (time.perf_counter() - start), frames / (time.process_time() - cpu)), steps
 
 
 def async_impala(model: ModelConfig, envs: int, unroll_length: int, batch_size: int, warmup: float,
-                 seconds: float) -> tuple[float, dict]:
+                 seconds: float) -> tuple[tuple[float, float], dict]:
     run_dir = tempfile.mkdtemp(prefix="bench-runtime-")
     sets = ["--preset", "tiny", "--run-dir", run_dir,
             "--set", f"model.max_entities={model.max_entities}", "--set", f"model.spatial_size={model.spatial_size}",
@@ -175,9 +178,16 @@ def async_impala(model: ModelConfig, envs: int, unroll_length: int, batch_size: 
         while status().learner_steps < 2 and time.time() < deadline:
             time.sleep(0.5)
         time.sleep(warmup)
-        first, t0 = status(), time.perf_counter()
+        import psutil
+
+        workers = [psutil.Process(p.pid) for p in (learner, actor)]
+
+        def cpu_seconds():
+            return sum(sum(w.cpu_times()[:2]) for w in workers)
+
+        first, t0, c0 = status(), time.perf_counter(), cpu_seconds()
         time.sleep(seconds)
-        last, t1 = status(), time.perf_counter()
+        last, t1, c1 = status(), time.perf_counter(), cpu_seconds()
     finally:
         for process in (actor, learner):
             process.send_signal(signal.SIGTERM)
@@ -185,7 +195,8 @@ def async_impala(model: ModelConfig, envs: int, unroll_length: int, batch_size: 
             process.wait(timeout=60)
     detail = {"learner_steps": last.learner_steps - first.learner_steps, "mean_policy_lag": last.mean_policy_lag,
               "queue_depth_end": last.queue_depth, "run_dir": run_dir}
-    return (last.frames - first.frames) / (t1 - t0), detail
+    frames = last.frames - first.frames
+    return (frames / (t1 - t0), frames / max(c1 - c0, 1e-9)), detail
 
 
 def main() -> None:
@@ -206,27 +217,36 @@ def main() -> None:
     rows["sync_a2c"], sync_steps = sync_a2c(model, K, T, args.seconds)
     rows["async_impala"], detail = async_impala(model, K, T, K, warmup=5.0, seconds=args.seconds)
     info = machine()
-    efficiency = rows["async_impala"] / rows["raw_engine"]
-    efficiency_2 = rows["async_impala"] / rows["raw_engine_2procs"]
-    advantage = rows["async_impala"] / rows["sync_a2c"]
+    wall = {name: r[0] for name, r in rows.items()}
+    cpu = {name: r[1] for name, r in rows.items()}
+    efficiency, efficiency_2 = wall["async_impala"] / wall["raw_engine"], wall["async_impala"] / wall["raw_engine_2procs"]
+    advantage = wall["async_impala"] / wall["sync_a2c"]
+    cpu_efficiency, cpu_advantage = cpu["async_impala"] / cpu["raw_engine"], cpu["async_impala"] / cpu["sync_a2c"]
     md = [f"# Pipeline throughput: K = {K} envs, T = {T}, B = {K}, tiny model "
           f"(max_entities {args.max_entities}, spatial {args.spatial_size})", "", "```", command(), "```", "",
           f"Machine: {info}", "",
           "No GPU here: the learner trains on the CPU. The machine has 2 cores shared with other jobs (load average "
-          "above); the async row runs the learner and the actor as two processes on those 2 cores, the other rows "
-          "use one process. Rows ran one after another in this run.", "",
-          "| row | env frames/s | x raw engine | x sync A2C |", "|---|---:|---:|---:|"]
-    for name, fps in rows.items():
-        md.append(f"| {name} | {fps:.0f} | {fps / rows['raw_engine']:.2f} | {fps / rows['sync_a2c']:.2f} |")
-    md += ["", f"(a) pipeline efficiency async / raw engine: **{efficiency:.2f}** against one raw process, "
-           f"**{efficiency_2:.2f}** against the K envs split over 2 processes (the cores the async row has) "
+          "above, often 10-20 while this ran), so wall-clock rates swing by 2-4x between runs and rows; the async row "
+          "needs two processes to run at once, which such a load rarely allows. frames per CPU-second (user+sys of "
+          "the processes doing the work) does not depend on the load: it says how much of the CPU each design spends "
+          "per env frame, not how much parallelism it gets.", "",
+          "| row | env frames/s (wall) | x raw engine | x sync A2C | env frames per CPU-second | x raw engine | x sync A2C |",
+          "|---|---:|---:|---:|---:|---:|---:|"]
+    for name in rows:
+        md.append(f"| {name} | {wall[name]:.0f} | {wall[name] / wall['raw_engine']:.2f} | {wall[name] / wall['sync_a2c']:.2f} "
+                  f"| {cpu[name]:.0f} | {cpu[name] / cpu['raw_engine']:.2f} | {cpu[name] / cpu['sync_a2c']:.2f} |")
+    md += ["", f"(a) pipeline efficiency async / raw engine, wall: **{efficiency:.2f}** against one raw process, "
+           f"**{efficiency_2:.2f}** against the K envs over 2 processes; per CPU-second: **{cpu_efficiency:.2f}** "
            f"(goal >= 0.8)",
-           f"(b) async IMPALA / sync batched A2C: **{advantage:.2f}x** (IMPALA paper: 17K / 9K = 1.9x)", "",
+           f"(b) async IMPALA / sync batched A2C, wall: **{advantage:.2f}x**; per CPU-second: **{cpu_advantage:.2f}x** "
+           f"(IMPALA paper: 17K / 9K = 1.9x wall)", "",
            f"sync A2C learner steps in its window: {sync_steps}; async: {detail}"]
     write_results("runtime_pipeline", {"command": command(), "machine": info, "envs": K, "unroll_length": T,
-                                       "batch_size": K, "model": vars(args), "frames_per_second": rows,
-                                       "efficiency_async_over_raw": efficiency,
-                                       "efficiency_async_over_raw_2procs": efficiency_2, "async_over_sync": advantage,
+                                       "batch_size": K, "model": vars(args), "frames_per_second_wall": wall,
+                                       "frames_per_cpu_second": cpu, "efficiency_async_over_raw": efficiency,
+                                       "efficiency_async_over_raw_2procs": efficiency_2,
+                                       "efficiency_per_cpu_second": cpu_efficiency, "async_over_sync": advantage,
+                                       "async_over_sync_per_cpu_second": cpu_advantage,
                                        "sync_steps": sync_steps, "async_detail": detail}, "\n".join(md) + "\n")
 
 
