@@ -12,7 +12,6 @@ from __future__ import annotations
 import collections
 import dataclasses
 import itertools
-import os
 from typing import Callable, Optional
 
 import grpc
@@ -175,7 +174,3 @@ class OpponentPolicies:
             self._cache.popitem(last=False)
         return policy
 
-
-def ensure_dir(path: str) -> str:
-    os.makedirs(path, exist_ok=True)
-    return path
