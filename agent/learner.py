@@ -273,6 +273,10 @@ class Learner:
         window_frames = window_steps = 0
         window_start = start
         target_step = self.progress.steps + max_steps if max_steps else None
+        if self.league is not None:
+            # Announce this learner's address before the first batch arrives: actors of
+            # other players need it to play this one as their opponent.
+            self.league.maybe_checkin(self)
         try:
             while not self.stop_event.is_set():
                 if target_step is not None and self.progress.steps >= target_step:
