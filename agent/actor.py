@@ -309,9 +309,14 @@ def run_policy(policy, spec, seats: list[tuple[Any, Any, SeatMemory]], determini
 OUTCOME_BY_RESULT = {1: "WIN", 2: "LOSS", 3: "DRAW", 4: "DRAW"}
 
 
-def replay_path(replay_dir: str, match_id: str) -> str:
+def replay_path(replay_dir: str, match_id: str, suffix: str = ".slrp") -> str:
     safe = "".join(c if c.isalnum() or c in "-_@." else "_" for c in match_id)
-    return os.path.join(replay_dir, f"{safe}.SC2Replay")
+    return os.path.join(replay_dir, f"{safe}{suffix}")
+
+
+def keep_replay(match, outcome: str) -> bool:
+    """The league's choice, and always a loss against a built-in bot (worth watching)."""
+    return bool(match.save_replay) or (match.opponent_kind == "bot" and outcome == "LOSS")
 
 
 @dataclasses.dataclass
@@ -417,10 +422,11 @@ class Actor:
         result = int(slot.timesteps[0].result)
         outcome = OUTCOME_BY_RESULT.get(result, "DRAW")
         path = ""
-        if slot.match.save_replay:
+        if keep_replay(slot.match, outcome):
             try:
                 os.makedirs(self.replay_dir, exist_ok=True)
-                path = slot.env.save_replay(replay_path(self.replay_dir, slot.match.match_id))
+                suffix = getattr(slot.env, "replay_suffix", ".slrp")
+                path = slot.env.save_replay(replay_path(self.replay_dir, slot.match.match_id, suffix))
             except Exception as error:  # a replay is nice to have; the result still counts
                 self.log(f"actor: could not save replay of {slot.match.match_id}: {error}")
         slot.env.close()

@@ -26,6 +26,9 @@ class Env(Protocol):
 
     step_mul: int
     seed: int
+    # File name ending of what save_replay() writes: ".slrp" for the embedded engine's
+    # replays, ".SC2Replay" for real StarCraft II replays.
+    replay_suffix: str
 
     @property
     def game_info(self) -> GameInfo: ...

@@ -74,6 +74,9 @@ def join_game_requests(agents: Sequence[AgentPlayer], ports: Sequence[int]) -> l
 class SC2ApiEnv:
     """A game over the SC2 API; see the module docstring."""
 
+    # save_replay() writes what the game's RequestSaveReplay returns.
+    replay_suffix = ".SC2Replay"
+
     def __init__(
         self,
         map_name: str = "Simple64",
