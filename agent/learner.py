@@ -14,6 +14,7 @@ from __future__ import annotations
 import concurrent.futures
 import dataclasses
 import glob
+import json
 import os
 import threading
 import time
@@ -165,7 +166,7 @@ class Learner:
         params = {k: v.detach().cpu().clone() for k, v in self.policy.state_dict().items()}
         tmp = f"{path}.tmp.{os.getpid()}"
         with open(tmp, "wb") as f:
-            f.write(snapshot.encode_snapshot(params, {"player_id": self.player_id, "version": "initial"}))
+            f.write(snapshot.encode_snapshot(params, self._snapshot_metadata("initial")))
         os.replace(tmp, path)
         return params
 
@@ -195,10 +196,15 @@ class Learner:
         }
         return self.checkpoints.save(state)
 
+    def _snapshot_metadata(self, version: str) -> dict[str, str]:
+        """Player, version and the model config: a snapshot file rebuilds its policy alone."""
+        metadata = {"player_id": self.player_id, "version": version}
+        if "model" in self.run_config:
+            metadata["model_config"] = json.dumps(self.run_config["model"], sort_keys=True)
+        return metadata
+
     def _publish(self) -> None:
-        data = snapshot.encode_snapshot(
-            self.policy.state_dict(), {"player_id": self.player_id, "version": str(self.progress.version)}
-        )
+        data = snapshot.encode_snapshot(self.policy.state_dict(), self._snapshot_metadata(str(self.progress.version)))
         self.snapshots.publish(self.progress.version, data)
 
     def reset_parameters(self) -> None:
