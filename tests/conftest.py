@@ -1,4 +1,4 @@
-"""Fixtures for the game-layer tests: headless Chromium for the replay viewer."""
+"""Fixtures shared by the tests: headless Chromium for the replay viewer and reports."""
 
 import shutil
 
