@@ -2,6 +2,13 @@
 
     .venv/bin/python -m bench.engine_speed            # writes bench/results/engine_speed.{json,md}
     .venv/bin/python -m bench.engine_speed --quick    # shorter runs, no files
+    .venv/bin/python -m bench.engine_speed --compare REV   # also: this tree vs git REV, side by side
+
+--compare REV checks REV out in a git worktree and runs the same engine-only cases in child
+processes against both trees, alternating (old, new, old, new), best of the rounds per case:
+the full game's recorded command log replayed (game.step + commands + 2 observations per agent
+step, so both trees play the identical game without the bots), a 160-unit fight built from the
+start position, and the three mini-games with their scripted agents (env.step only).
 
 Rows (one process, one thread; CPU seconds from time.process_time, so other processes on a
 busy machine slow the wall clock but not these numbers; wall clock is reported too):
@@ -109,7 +116,7 @@ def full_game(seed: int, loop_limit: int, difficulty: Difficulty):
         "steps_per_cpu_s_with_bots": steps / total_cpu, "steps_per_wall_s_with_bots": steps / total_wall,
         "steps_per_cpu_s_engine": steps / (engine.cpu + obs_clock.cpu),
         "engine_step_us": 1e6 * engine.cpu / steps, "observe_us_per_player": 1e6 * obs_clock.cpu / steps / 2,
-    }, peak_game
+    }, peak_game, list(game.log)
 
 
 def grow_to(game, n_mobile: int) -> None:
@@ -192,12 +199,105 @@ def memory_of_one_game(seed: int, loop_limit: int) -> dict:
     return {"tracemalloc_peak_mib": peak / 2**20, "process_max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+# ------------------------------------------------------------------ --compare REV
+def _replay_log(log: list, seed: int, loop_limit: int) -> dict:
+    """Replay a Game command/step log (observing both players before each step); engine CPU per agent step."""
+    from sc2env.engine.commands import command_from_dict
+    from sc2env.engine.game import Game
+
+    game = Game.melee_game("Simple64", seed=seed, game_loop_limit=loop_limit)
+    game.record = False
+    clock = Clock()
+    steps = 0
+    with clock:
+        game.observe(1), game.observe(2)
+        for entry in log:
+            if entry[0] == "c":
+                game.command(int(entry[1]), command_from_dict(entry[2]))
+            else:
+                game.step(int(entry[1]))
+                steps += 1
+                if game.is_over():
+                    break
+                game.observe(1), game.observe(2)
+    return {"steps": steps, "steps_per_cpu_s": steps / clock.cpu, "final_hash": game.state_hash()}
+
+
+def _fight_from_start(seed: int, steps: int) -> dict:
+    from sc2env.engine.game import Game
+
+    game = Game.melee_game("Simple64", seed=seed, game_loop_limit=0)
+    grow_to(game, 160)
+    result, _ = late_game_fight(game, steps, profile=False)
+    return result
+
+
+def child_measure(log_path: str, seed: int, loop_limit: int, episodes: int) -> dict:
+    with open(log_path) as f:
+        log = json.load(f)
+    rows = {"full_game_replayed_engine": _replay_log(log, seed, loop_limit), "fight_160": _fight_from_start(seed, 150)}
+    for name in ("MoveToBeacon", "DefeatRoaches", "CollectMineralShards"):
+        rows[f"minigame_{name}"] = minigame(name, episodes)
+    return rows
+
+
+def compare(rev: str, log: list, seed: int, loop_limit: int, rounds: int, episodes: int) -> dict:
+    """Run child_measure in child processes against git REV (a worktree) and this tree, alternating."""
+    import subprocess
+    import tempfile
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sha = subprocess.run(["git", "-C", root, "rev-parse", rev], capture_output=True, text=True, check=True).stdout.strip()
+    tree = os.path.join(tempfile.gettempdir(), f"starleague-engine-{sha[:12]}")
+    if not os.path.isdir(tree):
+        subprocess.run(["git", "-C", root, "worktree", "add", "--detach", tree, sha], check=True, capture_output=True)
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(log, f)
+    best: dict = {"old": {}, "new": {}}
+    try:
+        for _ in range(rounds):
+            for label, path in (("old", tree), ("new", root)):
+                env = dict(os.environ, PYTHONPATH=path, NUMBA_NUM_THREADS="1")
+                out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", f.name, "--seed", str(seed),
+                                      "--loop-limit", str(loop_limit), "--episodes", str(episodes)],
+                                     env=env, cwd=path, capture_output=True, text=True)
+                if out.returncode:
+                    raise RuntimeError(f"child for {label} failed:\n{out.stderr[-3000:]}")
+                for case, row in json.loads(out.stdout.splitlines()[-1]).items():
+                    if case not in best[label] or row["steps_per_cpu_s"] > best[label][case]["steps_per_cpu_s"]:
+                        best[label][case] = row
+    finally:
+        os.unlink(f.name)
+    old_hash = best["old"]["full_game_replayed_engine"]["final_hash"]
+    new_hash = best["new"]["full_game_replayed_engine"]["final_hash"]
+    return {"rev": rev, "sha": sha, "rounds": rounds, "old": best["old"], "new": best["new"],
+            "same_final_state_hash": old_hash == new_hash}
+
+
+def compare_lines(cmp: dict) -> list[str]:
+    lines = [f"| case (engine only) | {cmp['sha'][:10]} steps/s (CPU) | this tree steps/s (CPU) | new / old |",
+             "|---|---|---|---|"]
+    for case, old in cmp["old"].items():
+        new = cmp["new"][case]
+        lines.append(f"| {case} | {old['steps_per_cpu_s']:,.0f} | {new['steps_per_cpu_s']:,.0f} | "
+                     f"{new['steps_per_cpu_s'] / old['steps_per_cpu_s']:.2f} |")
+    return lines
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short runs, print only")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "engine_speed"))
+    parser.add_argument("--compare", metavar="REV", help="also measure git REV's engine (worktree), side by side")
+    parser.add_argument("--rounds", type=int, default=2, help="--compare: alternating rounds, best of them")
+    parser.add_argument("--child", metavar="LOG", help=argparse.SUPPRESS)
+    parser.add_argument("--loop-limit", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--episodes", type=int, default=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child_measure(args.child, args.seed, args.loop_limit, args.episodes), default=float))
+        return 0
     loop_limit = 6000 if args.quick else 22400 * 2
     # Compile the kernel (numba, cached on disk) before timing anything.
     warm = EmbeddedEnv("Simple64", [BotPlayer(), BotPlayer()], STEP_MUL, 0, game_loop_limit=80)
@@ -205,7 +305,7 @@ def main(argv=None) -> int:
     warm.run_bots_until_end()
 
     rows = {}
-    full, peak_game = full_game(args.seed, loop_limit, Difficulty.Harder)
+    full, peak_game, game_log = full_game(args.seed, loop_limit, Difficulty.Harder)
     rows["full_game_bots"] = full
     if peak_game is None:
         peak_game = warm.game
@@ -216,6 +316,9 @@ def main(argv=None) -> int:
     for name in ("MoveToBeacon", "DefeatRoaches", "CollectMineralShards"):
         rows[f"minigame_{name}"] = minigame(name, 1 if args.quick else 3)
     memory = memory_of_one_game(args.seed, 6000 if args.quick else 22400)
+    cmp = None
+    if args.compare:
+        cmp = compare(args.compare, game_log, args.seed, loop_limit, args.rounds, 1 if args.quick else 2)
 
     summary = [
         ("full 1v1 game, bots included", full["steps_per_cpu_s_with_bots"], GOAL_FULL),
@@ -232,6 +335,13 @@ def main(argv=None) -> int:
           f"observation {full['observe_us_per_player']:.0f} us/player, bots {1e6 * full['bots_cpu_s'] / full['steps']:.0f} us")
     print(f"memory of one game: tracemalloc peak {memory['tracemalloc_peak_mib']:.1f} MiB, "
           f"process max RSS {memory['process_max_rss_mib']:.0f} MiB")
+    cmp_md = []
+    if cmp:
+        cmp_md = [f"## Before / after: git {cmp['rev']} ({cmp['sha'][:10]}) vs this tree\n",
+                  f"Same run, child processes alternating old/new, best of {cmp['rounds']} rounds per case; the "
+                  f"replayed full game ends in the same state hash on both: {cmp['same_final_state_hash']}.\n",
+                  *compare_lines(cmp), ""]
+        print("\n".join(cmp_md))
     if args.quick:
         return 0
     load = os.getloadavg()
@@ -239,7 +349,7 @@ def main(argv=None) -> int:
                "load_average_1m_at_end": load[0], "numpy": np.__version__}
     command = "python -m bench." + os.path.basename(__file__)[:-3] + " " + shlex.join(argv or sys.argv[1:])
     result = {"command": command.strip(), "machine": machine, "goals": {"full_game": GOAL_FULL, "minigame": GOAL_MINI},
-              "rows": rows, "memory": memory, "late_game_profile": profile_text}
+              "rows": rows, "memory": memory, "late_game_profile": profile_text, "compare": cmp}
     with open(args.out + ".json", "w") as f:
         json.dump(result, f, indent=1, default=float)
     md = [f"# Embedded engine speed\n", f"Command: `{result['command']}`  ",
@@ -251,7 +361,7 @@ def main(argv=None) -> int:
           f"observation {full['observe_us_per_player']:.0f} us per player, bots "
           f"{1e6 * full['bots_cpu_s'] / full['steps']:.0f} us (sc2env.bots, not the engine).  ",
           f"Memory of one game: tracemalloc peak {memory['tracemalloc_peak_mib']:.1f} MiB, process max RSS "
-          f"{memory['process_max_rss_mib']:.0f} MiB.\n", NOTES, "## Late-game profile (top functions by own time)\n",
+          f"{memory['process_max_rss_mib']:.0f} MiB.\n", *cmp_md, NOTES, "## Late-game profile (top functions by own time)\n",
           "```", profile_text, "```"]
     with open(args.out + ".md", "w") as f:
         f.write("\n".join(md) + "\n")

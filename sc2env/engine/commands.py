@@ -13,6 +13,7 @@ from typing import Optional
 import numpy as np
 from s2clientprotocol import error_pb2
 
+from sc2env.engine import commands_kernel as CK
 from sc2env.engine import kernel as K
 from sc2env.engine import state as S
 from sc2env.engine.gamedata import ADDON_ABILITIES, BUILD_STRUCTURE_ABILITIES, Abilities as A
@@ -368,19 +369,23 @@ def apply_command(game, owner: int, cmd: RawCommand) -> list[ActionError]:
     errors: list[ActionError] = []
     if not cmd.unit_tags:
         return [_err(cmd, 0, "Error", "the command names no units")]
-    slots = []
-    for tag in cmd.unit_tags:
-        i = st.slot_of_tag(tag)
-        if i < 0:
-            errors.append(_err(cmd, tag, "CantTargetThatUnit", f"unit {tag} does not exist"))
-        elif st.it[S.OWNER, i] != owner:
-            errors.append(_err(cmd, tag, "YouCantControlThatUnit", f"unit {tag} belongs to player {st.it[S.OWNER, i]}"))
-        else:
-            slots.append(i)
+    slots = _owned_slots(st, owner, cmd.unit_tags)
+    if slots is None:  # some tag is unknown or not ours: check one by one for the errors
+        slots = []
+        for tag in cmd.unit_tags:
+            i = st.slot_of_tag(tag)
+            if i < 0:
+                errors.append(_err(cmd, tag, "CantTargetThatUnit", f"unit {tag} does not exist"))
+            elif st.it[S.OWNER, i] != owner:
+                errors.append(_err(cmd, tag, "YouCantControlThatUnit",
+                                   f"unit {tag} belongs to player {st.it[S.OWNER, i]}"))
+            else:
+                slots.append(i)
     if not slots:
         return errors
-    structures = [i for i in slots if game.ti[K.T_IS_STRUCTURE, st.it[S.TYPE, i]]]
-    units = [i for i in slots if not game.ti[K.T_IS_STRUCTURE, st.it[S.TYPE, i]]]
+    is_structure = game.ti[K.T_IS_STRUCTURE, st.it[S.TYPE, slots]].tolist()
+    structures = [i for i, s in zip(slots, is_structure) if s]
+    units = [i for i, s in zip(slots, is_structure) if not s]
     ability = GENERAL_TO_SPECIFIC.get(cmd.ability_id, cmd.ability_id)
     if structures and ability not in (A.STOP, A.MOVE, A.ATTACK, A.HOLD):
         errors.extend(_structure_order(game, owner, structures, cmd))
@@ -389,9 +394,58 @@ def apply_command(game, owner: int, cmd: RawCommand) -> list[ActionError]:
             # SC2 sends one worker of the selection to build.
             errors.extend(apply_unit_order(game, owner, units[0], cmd))
         else:
-            for i in units:
-                errors.extend(apply_unit_order(game, owner, i, cmd))
+            group_errors = _group_order(game, units, cmd, ability)
+            if group_errors is not None:
+                errors.extend(group_errors)
+            else:
+                for i in units:
+                    errors.extend(apply_unit_order(game, owner, i, cmd))
     return errors
+
+
+def _owned_slots(st, owner: int, unit_tags) -> Optional[list[int]]:
+    """Slots of unit_tags when every tag is a live unit of owner (numba); None otherwise."""
+    if len(unit_tags) < 2:
+        return None
+    try:
+        tags = np.array(unit_tags, np.int64)
+    except OverflowError:
+        return None
+    out = np.empty(len(tags), np.int64)
+    n = CK.owned_slots(st.it, st.tags.view(np.int64), owner, (1 << S.TAG_SLOT_BITS) - 1, tags, out)
+    return out.tolist() if n >= 0 else None
+
+
+# ability -> (order kind, ability shown, target mode) of a group order
+_GROUP_ORDERS = {A.MOVE: (S.MOVE, A.MOVE, CK.MODE_POINT), A.ATTACK: (S.ATTACK_MOVE, A.ATTACK, CK.MODE_POINT),
+                 A.HOLD: (S.HOLD, A.HOLD, CK.MODE_HERE), A.STOP: (S.IDLE, 0, CK.MODE_ORIGIN)}
+
+
+def _group_order(game, units: list[int], cmd: RawCommand, ability: int) -> Optional[list[ActionError]]:
+    """Move / attack-move / hold / stop to a point (or none) for many units at once, exactly as
+    apply_unit_order would one by one; None when the command needs the per-unit path."""
+    if cmd.queued or cmd.target_unit_tag is not None or len(units) < 2 or ability not in _GROUP_ORDERS:
+        return None
+    st = game.state
+    point, _, error = _target(game, cmd, 0)
+    if error is not None or (point is None and ability in (A.MOVE, A.ATTACK)):
+        return None
+    if ability == A.MOVE and not st.terrain_pathable[int(point[1]), int(point[0])]:
+        return None
+    kind, shown, mode = _GROUP_ORDERS[ability]
+    px, py = point if point is not None else (0.0, 0.0)
+    slots = np.array(units, np.int64)
+    not_mobile = np.empty(len(units), np.int64)
+    n = CK.group_order(st.it, st.fl, game.tf, slots, kind, shown, mode, px, py, not_mobile)
+    if game.queued_orders:
+        fixed = set(not_mobile[:n].tolist())
+        for i in units:
+            if i not in fixed:
+                game.queued_orders.pop(i, None)
+    if ability == A.STOP:
+        return []
+    return [_err(cmd, int(st.tags[i]), "NotSupported", f"{game.types.names[st.it[S.TYPE, i]]} cannot use ability "
+                 f"{cmd.ability_id}") for i in not_mobile[:n].tolist()]
 
 
 def command_to_dict(cmd: RawCommand) -> dict:

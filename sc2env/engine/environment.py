@@ -136,7 +136,8 @@ class EmbeddedEnv:
         for player, action in zip(ids, actions):
             cmds = [c for c in action if isinstance(c, RawCommand)]
             game.apply_commands(player, cmds)
-            logged.append([command_to_dict(c) for c in cmds])
+            if self.record_actions:
+                logged.append([command_to_dict(c) for c in cmds])
         if self.record_actions:
             self.action_log.append(logged)
         for player, bot in self.bots.items():

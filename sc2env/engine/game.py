@@ -20,6 +20,8 @@ from sc2env.engine import observe_kernel as OK
 from sc2env.engine import state as S
 from sc2env.engine.gamedata import UnitTypes, load_unit_types
 from sc2env.engine.maps import MapSpec, melee_map
+from sc2env.engine.commands import apply_command, command_to_dict
+from sc2env.engine.observe import build_observation
 from sc2env.engine.scenario import StepEvents
 from sc2env.types import ActionError, GameInfo, Race, RawCommand, Result
 
@@ -139,8 +141,6 @@ class Game:
     def command(self, player: int, cmd: RawCommand) -> list[ActionError]:
         """Apply one RawCommand for `player`; rejected parts come back as ActionErrors (also
         reported in that player's next observation)."""
-        from sc2env.engine.commands import apply_command, command_to_dict
-
         if self.record:
             self.log.append(["c", int(player), command_to_dict(cmd)])
         errors = apply_command(self, player, cmd)
@@ -162,7 +162,8 @@ class Game:
         if self.record:
             self.log.append(["s", int(n_loops)])
         self.step_events = StepEvents()
-        mined_before = st.pl[[S.P_MINED_MINERALS, S.P_MINED_GAS]].copy()
+        minerals_before = st.pl[S.P_MINED_MINERALS].copy()
+        vespene_before = st.pl[S.P_MINED_GAS].copy()
         n_loops = min(int(n_loops), self.game_loop_limit - st.game_loop) if self.game_loop_limit else int(n_loops)
         left = n_loops
         while left > 0:
@@ -178,12 +179,14 @@ class Game:
                               self._research_total)
             st.game_loop += done
             left -= done
-            self._handle_events(self._events[: int(self._n_events[0])].copy())
+            n_events = int(self._n_events[0])
+            if n_events:
+                self._handle_events(self._events[:n_events].copy())
             self._update_food()
         self._update_visibility()
         for p in (1, 2):
-            self.step_events.collected_minerals[p] = int(st.pl[S.P_MINED_MINERALS, p] - mined_before[0, p])
-            self.step_events.collected_vespene[p] = int(st.pl[S.P_MINED_GAS, p] - mined_before[1, p])
+            self.step_events.collected_minerals[p] = int(st.pl[S.P_MINED_MINERALS, p] - minerals_before[p])
+            self.step_events.collected_vespene[p] = int(st.pl[S.P_MINED_GAS, p] - vespene_before[p])
         if self.melee:
             self._check_melee_end()
         return self.step_events
@@ -268,8 +271,6 @@ class Game:
 
     def observe(self, player: int, observe_opponent: bool = False):
         """The fogged Observation of `player` (1 or 2); takes and clears its pending action errors."""
-        from sc2env.engine.observe import build_observation
-
         if player not in (1, 2):
             raise EngineError(f"player must be 1 or 2, got {player}")
         obs = build_observation(self, player)

@@ -7,6 +7,8 @@ before as Snapshot (display_type 2). Orders are shown for own units only.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sc2env.engine import observe_kernel as OK
@@ -29,11 +31,29 @@ def _static_planes(game) -> tuple[np.ndarray, np.ndarray]:
     return cached
 
 
+def _scratch(game, capacity: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per-game slot / display buffers for select_units (regrown with the state's capacity)."""
+    cached = getattr(game, "_obs_scratch", None)
+    if cached is None or len(cached[0]) != capacity:
+        cached = game._obs_scratch = (np.empty(capacity, np.int64), np.empty(capacity, np.int8))
+    return cached
+
+
+def _zero_units(n: int) -> np.ndarray:
+    """np.zeros(n, UNIT_DTYPE), several times cheaper: zeroed bytes viewed as the structured dtype."""
+    return np.frombuffer(bytearray(n * UNIT_DTYPE.itemsize), UNIT_DTYPE)
+
+
 def visible_slots(game, player: int, fog: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """(slots, display_type) of the units `player` observes, in slot order (all units when fog=False)."""
+    slots, display = _visible_slots(game, player, fog)
+    return slots.copy(), display.copy()
+
+
+def _visible_slots(game, player: int, fog: bool) -> tuple[np.ndarray, np.ndarray]:
+    """visible_slots as views of per-game scratch buffers: valid until the next call."""
     st = game.state
-    slots = np.empty(st.capacity, np.int64)
-    display = np.empty(st.capacity, np.int8)
+    slots, display = _scratch(game, st.capacity)
     row = st.snapshot[player] if 1 <= player <= 2 else np.zeros(st.capacity, np.uint8)
     vis = st.visibility[player] if 1 <= player <= 2 else st.visibility[0]
     n = OK.select_units(st.fl, st.it, game.ti, row, vis, player, fog, slots, display)
@@ -54,8 +74,8 @@ def _lookup_tables(game):
 def unit_table(game, player: int, fog: bool = True) -> np.ndarray:
     """The unit table `player` observes; fog=False lists every unit (full state, replays)."""
     st = game.state
-    slots, display = visible_slots(game, player, fog and game.fog_of_war)
-    u = np.zeros(len(slots), UNIT_DTYPE)
+    slots, display = _visible_slots(game, player, fog and game.fog_of_war)
+    u = _zero_units(len(slots))
     if len(slots) == 0:
         return u
     unit_ids, build_ability, research = _lookup_tables(game)
@@ -134,6 +154,9 @@ def ability_table(game):
         food=np.array([r[4] for r in rows], np.float64), tech=tech, producers=producers,
         attached=np.array([r[7] for r in rows], np.bool_), upgrade=np.array([r[8] for r in rows], np.int64),
         is_structure=types.is_structure.copy(), townhall=types.by_name["CommandCenter"],
+        # np.unique(ids[mask]) without sorting every call: unique ids once, each row's index into them.
+        unique_ids=np.unique(np.array([r[0] for r in rows], np.int32)),
+        unique_index=np.unique(np.array([r[0] for r in rows], np.int32), return_inverse=True)[1].astype(np.int64),
         scratch=[np.zeros(nt, np.int64) for _ in range(4)] + [np.zeros(2, np.int64), np.zeros(n, np.int64)])
     return cached
 
@@ -146,23 +169,27 @@ def available_abilities(game, player: int) -> np.ndarray:
     OK.available_mask(st.it, game.tf, game.ti, st.pl, st.upgrades[player], player, a["kind"], a["minerals"],
                       a["vespene"], a["food"], a["tech"], a["producers"], a["attached"], a["upgrade"],
                       a["is_structure"], a["townhall"], finished, ready, ready_techlab, ready_free, flags, out)
-    return np.unique(a["ids"][out == 1])
+    hit = np.zeros(len(a["unique_ids"]), np.bool_)
+    hit[a["unique_index"][out == 1]] = True
+    return a["unique_ids"][hit]
 
 
 def player_common(game, player: int) -> PlayerCommon:
     st = game.state
     counts = np.zeros(4)
     OK.player_counts(st.it, game.tf, game.ti, player, counts)
+    food_army, workers, idle, army = counts.tolist()
+    pl = st.pl[:, player].tolist()  # python floats: cheaper than numpy scalars field by field
     return PlayerCommon(
         player_id=player,
-        minerals=int(st.pl[S.P_MINERALS, player]),
-        vespene=int(st.pl[S.P_VESPENE, player]),
-        food_cap=int(st.pl[S.P_FOOD_CAP, player]),
-        food_used=int(np.ceil(st.pl[S.P_FOOD_USED, player])),
-        food_army=int(np.ceil(counts[0])),
-        food_workers=int(counts[1]),
-        idle_worker_count=int(counts[2]),
-        army_count=int(counts[3]),
+        minerals=int(pl[S.P_MINERALS]),
+        vespene=int(pl[S.P_VESPENE]),
+        food_cap=int(pl[S.P_FOOD_CAP]),
+        food_used=math.ceil(pl[S.P_FOOD_USED]),
+        food_army=math.ceil(food_army),
+        food_workers=int(workers),
+        idle_worker_count=int(idle),
+        army_count=int(army),
     )
 
 
@@ -179,11 +206,20 @@ def _terrain_planes(game) -> tuple[np.ndarray, np.ndarray]:
     return cached[1], cached[2]
 
 
+def _all_visible(game) -> np.ndarray:
+    """Read-only all-visible plane for games without fog (built once per game, like the static planes)."""
+    cached = getattr(game, "_obs_all_visible", None)
+    if cached is None:
+        cached = game._obs_all_visible = np.full_like(game.state.visibility[1], 2)
+        cached.flags.writeable = False
+    return cached
+
+
 def build_observation(game, player: int) -> Observation:
     st = game.state
     height, creep = _static_planes(game)
     pathable, placeable = _terrain_planes(game)
-    vis = st.visibility[player].copy() if game.fog_of_war else np.full_like(st.visibility[player], 2)
+    vis = st.visibility[player].copy() if game.fog_of_war else _all_visible(game)
     planes = MapPlanes(height=height, pathable=pathable, placeable=placeable, visibility=vis, creep=creep)
     ups = st.upgrades[player]
     score = float(st.pl[S.P_MINED_MINERALS, player] + st.pl[S.P_MINED_GAS, player] + st.pl[S.P_KILLED_VALUE, player])
