@@ -70,6 +70,7 @@ def run(minutes: float = 180.0, eval_every_minutes: float = 15.0, eval_games: in
     already = float(league_cell["seconds"])
     if already >= minutes * 60:
         log(f"vs-bots: {already / 60:.1f} of {minutes} minutes done earlier; nothing to train")
+        evaluate_untrained(state, league_cell, run_dir, main, bots, eval_games, config.env, log)
         return write_report(state, bots, results_dir, echo=True)
     resume_learners = resume and latest_checkpoint(run_dir, main) is not None
     launcher = Launcher(run_dir, config_args, players, actors, resume=resume_learners, log=log)
@@ -123,14 +124,28 @@ def run(minutes: float = 180.0, eval_every_minutes: float = 15.0, eval_games: in
 
         saved = torch.load(final, map_location="cpu", weights_only=True)
         evaluate(final, int(saved["frames"]), int(saved["step"]))
+    evaluate_untrained(state, league_cell, run_dir, main, bots, eval_games, config.env, log)
     return write_report(state, bots, results_dir, echo=True)
+
+
+def evaluate_untrained(state, league_cell: dict[str, Any], run_dir: str, main: str, bots: Sequence[str],
+                       games: int, env_config, log: Callable[[str], None]) -> None:
+    """The same games with the main agent's initial parameters: how much of the win rate is learned."""
+    initial = os.path.join(run_dir, "checkpoints", main, "initial.safetensors")
+    if league_cell.get("untrained") or not os.path.exists(initial):
+        return
+    log(f"vs-bots: evaluating the untrained initial parameters against {', '.join(bots)} x {games}")
+    row = evaluate_checkpoint(initial, bots, games, env_config, seed=700_000_000)
+    row.update(seconds=0.0, frames=0, steps=0, checkpoint="initial.safetensors", label="untrained (initial)")
+    state.update("league", untrained=row)
+    log("vs-bots: untrained: " + ", ".join(f"{b} {r['win_rate']:.0%}" for b, r in row["bots"].items()))
 
 
 def write_report(state: records.ExperimentState, bots: Sequence[str], results_dir: str,
                  echo: bool = False) -> dict[str, Any]:
     run = state.data["cells"].get("league", {"evaluations": [], "seconds": 0.0})
     rows = run["evaluations"]
-    table = tables.win_rate_table(rows, bots)
+    table = tables.win_rate_table(([run["untrained"]] if run.get("untrained") else []) + rows, bots)
     if rows:
         series = [(f"vs {bot}", [r["seconds"] / 60 for r in rows], [r["bots"][bot]["win_rate"] for r in rows])
                   for bot in bots]
@@ -144,7 +159,7 @@ def write_report(state: records.ExperimentState, bots: Sequence[str], results_di
                                         for i in state.data["invocations"]) + "\n")
     records.write_text(os.path.join(results_dir, "table.md"), text)
     summary = {"experiment": EXPERIMENT, "settings": state.data["settings"], "invocations": state.data["invocations"],
-               "seconds": run["seconds"], "evaluations": rows}
+               "seconds": run["seconds"], "evaluations": rows, "untrained": run.get("untrained")}
     records.write_json(os.path.join(results_dir, "results.json"), summary)
     readme.write_readme(os.path.dirname(os.path.abspath(results_dir)))
     if echo:
