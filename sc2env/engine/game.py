@@ -281,6 +281,12 @@ class Game:
         return obs
 
     def game_info(self, player: int = 1) -> GameInfo:
+        cached = self.__dict__.setdefault("_game_info", {})  # GameInfo is frozen and the map never changes
+        if player not in cached:
+            cached[player] = self._make_game_info(player)
+        return cached[player]
+
+    def _make_game_info(self, player: int) -> GameInfo:
         starts = [s for k, s in enumerate(self.map.start_locations, start=1) if k != player]
         return GameInfo(map_name=self.map.name, map_size=(self.map.width, self.map.height),
                         playable_min=self.map.playable_min, playable_max=self.map.playable_max,

@@ -67,11 +67,15 @@ class CollectMineralShards(MiniGame):
         pos = self.positions(game, marines)
         reward = 0.0
         if len(pos):
-            for slot, (x, y) in list(self.shards.items()):
-                if np.min(np.hypot(pos[:, 0] - x, pos[:, 1] - y)) <= self.shard_radius + MARINE_RADIUS:
-                    reward += 1.0
-                    game.remove_unit(slot)
-                    del self.shards[slot]
+            if self.shards:  # every shard against every marine at once, removed in the same order as before
+                slots = list(self.shards)
+                xy = np.array([self.shards[s] for s in slots])
+                near = np.hypot(pos[None, :, 0] - xy[:, 0, None], pos[None, :, 1] - xy[:, 1, None]).min(axis=1)
+                for slot, hit in zip(slots, (near <= self.shard_radius + MARINE_RADIUS).tolist()):
+                    if hit:
+                        reward += 1.0
+                        game.remove_unit(slot)
+                        del self.shards[slot]
             if not self.shards:
                 self._spawn_shards(game, pos)
         return [reward], len(marines) == 0
