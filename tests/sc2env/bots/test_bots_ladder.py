@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -42,25 +44,35 @@ def test_bot_commands_depend_only_on_seed_and_observation():
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("pair", [(LADDER[0], LADDER[5]), (LADDER[1], LADDER[4]), (LADDER[2], LADDER[3])],
+@pytest.mark.parametrize("pair", [(LADDER[2], LADDER[5]), (LADDER[3], LADDER[4])],
                          ids=lambda p: f"{p[0].name}-{p[1].name}")
 def test_bots_build_an_army_with_few_rejected_commands(pair):
-    env = bot_game(pair, seed=1, loops=22 * 60 * 4)  # four game minutes
+    # Three game minutes: every level has its barracks up and its first units out by then.
+    # (VeryEasy and Easy are covered by the full game in test_easy_bot_beats_very_easy.)
+    env = bot_game(pair, seed=1, loops=22 * 60 * 3)
     for p in (1, 2):
-        bot = env.bots[p]
-        assert bot.commands_sent > 10  # VeryEasy acts every 6th step and does little
-        assert bot.errors_seen <= 0.05 * bot.commands_sent
-        assert env.game.army_supply(p) >= 1 or env.game.is_over()
+        _assert_played_legally(env, p)
+
+
+def _assert_played_legally(env, p: int) -> None:
+    bot = env.bots[p]
+    assert bot.commands_sent > 10  # VeryEasy acts every 6th step and does little
+    assert bot.errors_seen <= 0.05 * bot.commands_sent
+    assert env.game.army_supply(p) >= 1 or env.game.is_over()
 
 
 def test_levels_differ_in_economy_timing_and_micro():
     profiles = [PROFILES[d] for d in LADDER]
     assert [p.act_every for p in profiles] == sorted([p.act_every for p in profiles], reverse=True)
-    assert [p.worker_target for p in profiles] == sorted(p.worker_target for p in profiles)
+    assert profiles[0].worker_target < min(p.worker_target for p in profiles[1:])  # VeryEasy: fewest SCVs
     assert profiles[0].piecemeal and not profiles[-1].piecemeal
-    assert not profiles[0].focus_fire and profiles[-1].focus_fire and profiles[-1].retreat_damaged_below > 0
+    assert not profiles[0].focus_fire and profiles[-1].focus_fire
+    assert profiles[-1].research and not any(p.research for p in profiles[:-1])  # Harder: +1 weapons
     assert sum(s.structure == 21 for s in profiles[0].build_order) == 1  # VeryEasy: one barracks
     assert np.diff([p.attack_supply for p in profiles[1:]]).min() > 0  # bigger waves up the ladder
+    # No two levels are the same bot under another name.
+    fields = [dataclasses.replace(p, name="") for p in profiles]
+    assert all(fields[i] != fields[j] for i in range(len(fields)) for j in range(i))
 
 
 def test_unsupported_bot_is_a_clear_error():
@@ -71,7 +83,11 @@ def test_unsupported_bot_is_a_clear_error():
 
 
 @pytest.mark.timeout(600)
-def test_medium_bot_beats_very_easy():
-    env = bot_game((Difficulty.VeryEasy, Difficulty.Medium), seed=4, loops=22400)
+def test_easy_bot_beats_very_easy():
+    # A real game to the end: Easy's first wave (four game minutes) destroys VeryEasy, whose
+    # marines trickle in one at a time; both seats play legal commands throughout.
+    env = bot_game((Difficulty.VeryEasy, Difficulty.Easy), seed=4, loops=22 * 60 * 7)
     assert env.game.result(2) == Result.Victory, f"ended at loop {env.game.game_loop}: {env.game.results}"
-    assert env.game.game_loop < 22400
+    assert env.game.game_loop < 22 * 60 * 7
+    for p in (1, 2):
+        _assert_played_legally(env, p)
