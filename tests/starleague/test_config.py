@@ -51,18 +51,32 @@ def test_saved_config_round_trips(tmp_path):
     assert to_dict(RunConfig()) == to_dict(from_dict(to_dict(RunConfig())))
 
 
-def test_cli_help_on_every_subcommand():
+def _subcommand_parsers(parser):
+    """(name, parser) for every subcommand and nested sub-subcommand."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield name, sub
+                for nested, subsub in _subcommand_parsers(sub):
+                    yield f"{name} {nested}", subsub
+
+
+def test_cli_help_on_every_subcommand(capsys):
     from starleague.cli import build_parser
 
     parser = build_parser()
-    subcommands = parser._subparsers._group_actions[0].choices
-    assert "config" in subcommands
-    for name in subcommands:
-        out = subprocess.run(
-            [sys.executable, "-m", "starleague", name, "--help"], capture_output=True, text=True, timeout=120
-        )
-        assert out.returncode == 0, (name, out.stderr)
-        assert "usage: starleague" in out.stdout
+    names = [name for name, _ in _subcommand_parsers(parser)]
+    assert {"config", "train", "eval", "replays list", "league standings"} <= set(names)
+    for name in names:
+        with pytest.raises(SystemExit) as exit_info:
+            build_parser().parse_args([*name.split(), "--help"])
+        assert exit_info.value.code == 0, name
+        assert f"usage: starleague {name}" in capsys.readouterr().out
+    # And once through the installed entry point, as a user runs it.
+    out = subprocess.run([sys.executable, "-m", "starleague", "--help"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and "train" in out.stdout
 
 
 def test_cli_config_reports_bad_key():
