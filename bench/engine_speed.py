@@ -48,16 +48,35 @@ from sc2env.types import BotPlayer, Difficulty, Race, RawCommand
 
 NOTES = """## Where the time goes, and the shortfall
 
-- These runs share 2 cores with the other engineers' jobs (load average 15-20), so every number
-  is pessimistic; CPU seconds of this process are counted, not wall time, to limit that.
-- Full game with bots: the bots (sc2env.bots, another part) take most of the time per step. The
-  engine's share per agent step = Python validation of the bots' commands + 8 game loops in the
-  numba kernel + vision + events (units trained, deaths) + one observation per player.
-- Late-game fight: the kernel (targeting through a 4-cell spatial hash, collisions through a
-  2-cell hash) and vision dominate; death handling was a hot spot (fixed: mask instead of isin).
-- Mini-games: the kernel costs well under 1 us per game loop with a handful of units; the step
-  is dominated by fixed Python costs per agent step (observation dataclasses, the scenario's
-  reward rule, the action log), about 150-250 us here.
+- These runs share 2 cores with the other engineers' jobs (load average 5-20 during the day; the
+  run behind this file at the load shown above), so every number is pessimistic; CPU seconds of this process are counted, not wall time, to limit that, but
+  under that load even a small numpy call costs 3-5 us of CPU (np.zeros of the unit dtype: 5 us),
+  several times an idle core, so the ratios of the --compare table are the reliable part. Three
+  --compare runs in a row (load ~20, ~15, ~5) gave new/old: full game replayed 1.47 / 1.16 / 1.06,
+  160-unit fight 1.11 / 0.84 / 1.07 (kernel-bound, kernel unchanged: noise), MoveToBeacon
+  1.19 / 1.08 / 1.11, DefeatRoaches 1.42 / 1.24 / 1.19, CollectMineralShards 1.41 / 1.39 / 1.39;
+  the saved numpy calls matter most when the machine is busiest.
+- What changed (engine only; state hashes per step unchanged, checked by the replayed game's
+  final hash in the --compare table and by the test suite): group orders (one Move / Attack /
+  Hold / Stop for many units, ~90% of the bots' commands) run in one numba loop instead of
+  per-unit Python (sc2env/engine/commands_kernel.py; a test plays random group commands both
+  ways and compares hashes, errors and queues); observations no longer call np.unique or
+  np.zeros(UNIT_DTYPE) per step, reuse slot buffers, and reuse one read-only all-visible plane
+  when there is no fog; PlayerCommon reads python floats; the env builds no action-log dicts
+  when record_actions=False; the mini-games' reward rules read positions as one array slice and
+  test all mineral shards at once (sc2env/engine/minigames, performance-only edits).
+- Full game, engine share per agent step (CPU at load ~15, 1,500-step Harder-vs-Harder game
+  replayed, each function timed with process_time): kernel.simulate ~275 us (8 game loops:
+  targeting through a spatial hash, collisions, pathing), vision ~60 us, the rest of Game.step
+  ~90 us (events, food, snapshot memory, victory check), commands ~130 us (was ~220 before the
+  group-order kernel), two observations ~230 us (unit table ~35, available abilities ~31, player
+  common ~16 each, the rest planes and dataclasses): ~780 us, i.e. ~1,300 steps/s in that
+  process, ~0.65 of the 2,000 goal; the kernel alone is ~0.55 of the 500 us budget. The bots (sc2env.bots, not the engine) still take ~2.5-3 ms per step,
+  so a bots-included game stays an order of magnitude short of 2,000 steps/s.
+- Mini-games: ~100 us of numba dispatch + numpy calls per step remain (game.step ~30 us,
+  observation ~40 us, reward rule ~10-30 us, env bookkeeping); the 10,000 steps/s goal needs
+  about 2.5x more, i.e. one fused numba kernel per observation (unit table + abilities + counts
+  in one call) and fewer calls per step, not more vectorisation.
 - The first game on a machine compiles the numba kernels (tens of seconds, minutes under heavy
   load); they are cached in __pycache__ afterwards.
 """
@@ -144,7 +163,7 @@ def late_game_fight(game, steps: int, profile: bool):
             game.command(p, RawCommand(23, tuple(army), target_point=enemy))
     game.step(8)
     units_start = int((game.state.it[S.ALIVE] == 1).sum())
-    prof = cProfile.Profile() if profile else None
+    prof = cProfile.Profile(time.process_time) if profile else None  # CPU time: the machine is shared
     clock = Clock()
     done = 0
     with clock:
