@@ -25,7 +25,8 @@ def minigame_table(games: Sequence[str], results: dict[str, dict[str, Any]]) -> 
         for game in games:
             score = (results.get(game) or {}).get(key)
             cells.append("not run" if not score else
-                         f"**{score['mean']:.1f}** ± {score['stderr']:.1f} (max {score['max']:g}, n={score['episodes']})")
+                         f"**{score['mean']:.1f}** ± {score['stderr']:.1f} ("
+                         + (f"max {score['max']:g}, " if score.get("max") is not None else "") + f"n={score['episodes']})")
         return cells
 
     lines.append(_row(["starleague tiny, trained (embedded engine)"] + ours("eval")))
