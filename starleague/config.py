@@ -61,6 +61,8 @@ PRESETS: dict[str, dict[str, Any]] = {
         "model.spatial_size": 128,
         "learner.batch_size": 512,
         "learner.unroll_length": 64,
+        # Room for two batches: actors keep streaming while one batch trains.
+        "learner.queue_capacity": 1024,
         "actor.num_actors": 256,
         "actor.envs_per_actor": 8,
         "league.main_agents": 3,

@@ -13,6 +13,8 @@ def test_presets_apply_on_top_of_defaults():
     assert tiny.model.preset == "tiny"
     assert full.model.preset == "alphastar"
     assert full.learner.batch_size > tiny.learner.batch_size
+    for config in (tiny, full):  # the learner refuses a batch larger than its queue
+        assert config.learner.batch_size <= config.learner.queue_capacity
 
 
 def test_overrides_are_type_checked():
