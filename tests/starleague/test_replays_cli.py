@@ -59,6 +59,15 @@ def test_watch_exports_a_gif(bot_game_replay, tmp_path):
     assert image.n_frames > 5
 
 
+def test_watch_exports_an_mp4(bot_game_replay, tmp_path):
+    imageio = pytest.importorskip("imageio.v2", reason="MP4 export needs the video extra (imageio, imageio-ffmpeg)")
+    mp4 = str(tmp_path / "game.mp4")
+    out = _cli("watch", bot_game_replay, "--out", mp4, "--mp4", "--every", "20")
+    assert out.returncode == 0, out.stdout + out.stderr
+    reader = imageio.get_reader(mp4)
+    assert reader.count_frames() > 5
+
+
 def test_watch_rejects_corrupt_and_unknown_replays(bot_game_replay, tmp_path):
     truncated = tmp_path / "cut.slrp"
     truncated.write_bytes(open(bot_game_replay, "rb").read()[:40])
