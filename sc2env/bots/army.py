@@ -113,7 +113,10 @@ def _pull_workers(bot: "TerranBot", v: BotView, orders: "Orders", goal) -> None:
     scvs = pick(v.workers, ~np.isin(v.workers["tag"], list(busy)))
     if len(scvs) == 0:
         return
-    near = np.argsort(np.hypot(scvs["x"] - goal[0], scvs["y"] - goal[1]), kind="stable")[:8]
+    # Against a worker rush every SCV fights (8 of 12 lose to 12); against an army, 8 at most.
+    worker_rush = bool(isin(attackers["unit_type"], ids.WORKERS).all())
+    near = np.argsort(np.hypot(scvs["x"] - goal[0], scvs["y"] - goal[1]), kind="stable")
+    near = near if worker_rush else near[:8]
     for k in near:
         if np.hypot(scvs["x"][k] - goal[0], scvs["y"][k] - goal[1]) < 15.0:
             orders.give(int(scvs["tag"][k]), Ability.Attack, point=goal)
@@ -123,13 +126,6 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
     p = bot.profile
     army = v.army
     orders = Orders()
-    if len(army) == 0:
-        bot.attacking = False
-        return []
-    pos = xy(army)
-    fighters = pick(v.enemy_units, ~isin(v.enemy_units["unit_type"], ids.WORKERS))
-    enemy_pos = xy(v.enemy)
-
     # Threats near our structures -> defend with everything.
     structures = pick(v.own, isin(v.own["unit_type"], ids.STRUCTURES))
     threat = None
@@ -139,6 +135,16 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
         close = pick(v.enemy_units, d < p.defend_radius)
         if len(close):
             threat = close[int(np.argmin(np.hypot(close["x"] - bot.home[0], close["y"] - bot.home[1])))]
+    if len(army) == 0:
+        bot.attacking = False
+        # No army: SCVs still fight raiders at home (else a few enemy SCVs or marines kill
+        # every mining SCV, which never fights back on its own).
+        if threat is not None and p.pull_workers:
+            _pull_workers(bot, v, orders, (float(threat["x"]), float(threat["y"])))
+        return orders.commands()
+    pos = xy(army)
+    fighters = pick(v.enemy_units, ~isin(v.enemy_units["unit_type"], ids.WORKERS))
+    enemy_pos = xy(v.enemy)
 
     food = v.army_food()
     if not bot.attacking and food >= p.attack_supply and v.loop >= p.attack_loop:
@@ -214,7 +220,7 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
                     orders.give(tag, Ability.Attack, unit=target)
                 continue
 
-        # Wave control: piecemeal bots just walk; others let the front wait for the army.
+        # Wave control: the front waits for the army (regroup); without it units just walk.
         point = goal
         if p.regroup and bot.attacking and threat is None and len(army) > 3:
             ahead = np.hypot(pos[i, 0] - goal[0], pos[i, 1] - goal[1]) + 6.0 < np.hypot(

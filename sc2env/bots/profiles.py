@@ -55,8 +55,6 @@ class BotProfile:
     attack_loop: int = 0
     # Go home when an attacking army falls below this fraction of `attack_supply`.
     retreat_fraction: float = 0.0
-    # Each new unit walks to the enemy alone (VeryEasy): no gathering, no waves.
-    piecemeal: bool = False
     # Micro.
     target_priority: bool = False  # shoot fighting units before workers before structures
     focus_fire: bool = False  # among those in range, shoot the lowest-health one
@@ -80,16 +78,19 @@ F = Unit.Factory
 CC = Unit.CommandCenter
 
 PROFILES: dict[Difficulty, BotProfile] = {
-    # Slow to react, one barracks, few SCVs, supply blocked often, marines trickle in one by one.
+    # Slow to react, one depot and one barracks, few SCVs, supply blocked often (the next
+    # depot only once blocked), marines trickle out in small groups of 3 from minute 4 and
+    # come home when down to one; SCVs defend the base when it has no army to.
     Difficulty.VeryEasy: BotProfile(
         name="VeryEasy",
         act_every=6,
-        build_order=(BuildStep(B, 1, 13), BuildStep(D, 1, 14)),
+        build_order=(BuildStep(D, 1, 13), BuildStep(B, 1, 13)),
         worker_target=13,
         depot_margin=0,
-        attack_supply=1,
+        attack_supply=3,
         attack_loop=22 * 60 * 4,
-        piecemeal=True,
+        retreat_fraction=0.5,
+        pull_workers=True,
         defend_radius=10.0,
     ),
     # One barracks then a second, attacks in small waves, no micro.

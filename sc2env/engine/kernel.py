@@ -392,6 +392,9 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
     cnxt = np.empty(cap, np.int64)
     # Units are only added by the Python layer between calls: list the live slots once.
     live = np.empty(cap, np.int64)
+    # Shots fired this loop (attacker, target); each unit fires at most once a loop.
+    pend = np.empty((2, cap), np.int64)
+    n_pend = np.zeros(1, np.int64)
     n_live = 0
     for i in range(cap):
         if it[ALIVE, i] == 1:
@@ -508,7 +511,7 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                     if d <= rng:
                         fl[FACING, i] = np.arctan2(fl[Y, j] - fl[Y, i], fl[X, j] - fl[X, i])
                         if fl[COOLDOWN, i] <= 0.0:
-                            _fire(fl, it, tf, ti, pl, events, n_events, i, j, cap)
+                            _fire(fl, it, tf, i, j, pend, n_pend)
                     elif order != HOLD:
                         step_toward(i, fl, pathable, speed, fl[X, j], fl[Y, j], 0.0, fields, cell_field, field_cell,
                                      fnext)
@@ -597,6 +600,8 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                     _push_event(events, n_events, EV_BUILD_ARRIVE, i, bt, 0)
                     stop = True
                 continue
+        # --- damage: all shots of this loop land together
+        _land_shots(fl, it, tf, ti, pl, events, n_events, pend, n_pend, cap)
         # --- collisions: moving ground units push apart (harvesting workers pass through, as in SC2)
         _build_collision_buckets(fl, it, tf, ti, live, n_live, chead, cnxt, cnbx, cnby)
         for k in range(n_live):
@@ -620,27 +625,46 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
 
 
 @njit(cache=True)
-def _fire(fl, it, tf, ti, pl, events, n_events, i, j, cap):
-    ta = it[TYPE, i]
-    dmg = _damage(fl, it, tf, ti, pl, i, j)
-    it[ENGAGED, i] = j
-    splash = tf[W_SPLASH, ta]
-    if splash > 0.0:
-        cx = fl[X, j]
-        cy = fl[Y, j]
-        for k in range(cap):
-            if _can_target(it, ti, tf, i, k):
-                dx = fl[X, k] - cx
-                dy = fl[Y, k] - cy
-                if np.sqrt(dx * dx + dy * dy) - tf[T_RADIUS, it[TYPE, k]] <= splash:
-                    _apply_damage(fl, it, tf, pl, events, n_events, i, k, _damage(fl, it, tf, ti, pl, i, k))
-    else:
-        _apply_damage(fl, it, tf, pl, events, n_events, i, j, dmg)
-    # Keep the fractional remainder so the average rate matches the real cooldown exactly.
-    fl[COOLDOWN, i] += tf[W_COOLDOWN, ta]
-    if ti[W_SUICIDE, ta] == 1 and it[ALIVE, i] == 1:
-        fl[HP, i] = 0.0
-        it[ALIVE, i] = 2
-        _push_event(events, n_events, EV_DEATH, i, i, 0)
+def _fire(fl, it, tf, i, j, pend, n_pend):
+    """Unit i shoots at j: the shot is queued and lands in `_land_shots` at the end of the loop.
 
+    Every unit fires from the state at the start of the loop's combat, so the order units
+    are processed in (slot order, which favours the player whose units were made first)
+    never decides which of two units in range of each other shoots first.
+    """
+    it[ENGAGED, i] = j
+    k = n_pend[0]
+    pend[0, k] = i
+    pend[1, k] = j
+    n_pend[0] = k + 1
+    # Keep the fractional remainder so the average rate matches the real cooldown exactly.
+    fl[COOLDOWN, i] += tf[W_COOLDOWN, it[TYPE, i]]
+
+
+@njit(cache=True)
+def _land_shots(fl, it, tf, ti, pl, events, n_events, pend, n_pend, cap):
+    """Apply the shots queued this loop, all at once: a unit killed this loop has still fired its own."""
+    for s in range(n_pend[0]):
+        i = pend[0, s]
+        j = pend[1, s]
+        ta = it[TYPE, i]
+        splash = tf[W_SPLASH, ta]
+        if splash > 0.0:
+            cx = fl[X, j]
+            cy = fl[Y, j]
+            for k in range(cap):
+                if _can_target(it, ti, tf, i, k):
+                    dx = fl[X, k] - cx
+                    dy = fl[Y, k] - cy
+                    if np.sqrt(dx * dx + dy * dy) - tf[T_RADIUS, it[TYPE, k]] <= splash:
+                        _apply_damage(fl, it, tf, pl, events, n_events, i, k, _damage(fl, it, tf, ti, pl, i, k))
+        else:
+            _apply_damage(fl, it, tf, pl, events, n_events, i, j, _damage(fl, it, tf, ti, pl, i, j))
+    for s in range(n_pend[0]):
+        i = pend[0, s]
+        if ti[W_SUICIDE, it[TYPE, i]] == 1 and it[ALIVE, i] == 1:
+            fl[HP, i] = 0.0
+            it[ALIVE, i] = 2
+            _push_event(events, n_events, EV_DEATH, i, i, 0)
+    n_pend[0] = 0
 

@@ -65,7 +65,7 @@ def test_levels_differ_in_economy_timing_and_micro():
     profiles = [PROFILES[d] for d in LADDER]
     assert [p.act_every for p in profiles] == sorted([p.act_every for p in profiles], reverse=True)
     assert profiles[0].worker_target < min(p.worker_target for p in profiles[1:])  # VeryEasy: fewest SCVs
-    assert profiles[0].piecemeal and not profiles[-1].piecemeal
+    assert profiles[0].attack_supply < profiles[1].attack_supply  # VeryEasy: the smallest groups
     assert not profiles[0].focus_fire and profiles[-1].focus_fire
     assert profiles[-1].research and not any(p.research for p in profiles[:-1])  # Harder: +1 weapons
     assert sum(s.structure == 21 for s in profiles[0].build_order) == 1  # VeryEasy: one barracks
@@ -85,7 +85,7 @@ def test_unsupported_bot_is_a_clear_error():
 @pytest.mark.timeout(600)
 def test_easy_bot_beats_very_easy():
     # A real game to the end: Easy's first wave (four game minutes) destroys VeryEasy, whose
-    # marines trickle in one at a time; both seats play legal commands throughout.
+    # marines attack in small groups; both seats play legal commands throughout.
     env = bot_game((Difficulty.VeryEasy, Difficulty.Easy), seed=4, loops=22 * 60 * 7)
     assert env.game.result(2) == Result.Victory, f"ended at loop {env.game.game_loop}: {env.game.results}"
     assert env.game.game_loop < 22 * 60 * 7
