@@ -548,6 +548,12 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                         r2 = _free_mineral_near(fl, it, ti, cap, r, i)
                         if r2 >= 0:
                             it[TARGET, i] = r2
+                elif fl[X, i] == fl[PX, i] and fl[Y, i] == fl[PY, i] and ti[T_KIND, it[TYPE, r]] == K_MINERAL:
+                    # Wedged against a neighbouring field (this one is reachable only from
+                    # another side): mine a free field nearby instead of standing there forever.
+                    r2 = _free_mineral_near(fl, it, ti, cap, r, i)
+                    if r2 >= 0:
+                        it[TARGET, i] = r2
                 continue
             if order == MINING:
                 r = it[TARGET, i]

@@ -25,6 +25,17 @@ def blocked(pathable, x, y):
 
 
 @njit(cache=True)
+def _goal_cell(g, x):
+    """Grid cell of goal coordinate g seen from a unit at x: a goal on a cell border (a 2x2
+    footprint's centre) counts in the cell on the unit's side, so point-mirrored units get
+    point-mirrored goal cells (floor alone puts one side's goal on the far side of a mineral)."""
+    c = int(np.floor(g))
+    if c == g and x < g:
+        c -= 1
+    return c
+
+
+@njit(cache=True)
 def _line_clear(pathable, x0, y0, x1, y1):
     """Whether the segment crosses only pathable cells (sampled every 0.5 cells)."""
     dx = x1 - x0
@@ -110,8 +121,8 @@ def step_toward(i, fl, pathable, speed, gx, gy, stop_dist, fields, cell_field, f
         ux = dx / dist
         uy = dy / dist
     else:
-        cgx = min(max(int(np.floor(gx)), 0), w - 1)
-        cgy = min(max(int(np.floor(gy)), 0), h - 1)
+        cgx = min(max(_goal_cell(gx, x), 0), w - 1)
+        cgy = min(max(_goal_cell(gy, y), 0), h - 1)
         k = _field_for(pathable, cgx, cgy, fields, cell_field, field_cell, fnext)
         f = fields[k]
         cx = int(np.floor(x))
@@ -121,6 +132,7 @@ def step_toward(i, fl, pathable, speed, gx, gy, stop_dist, fields, cell_field, f
             best = 1 << 30
         bx = 0
         by = 0
+        best_align = -2.0
         for oy in range(-1, 2):
             for ox in range(-1, 2):
                 nx = cx + ox
@@ -132,10 +144,14 @@ def step_toward(i, fl, pathable, speed, gx, gy, stop_dist, fields, cell_field, f
                     continue
                 if ox != 0 and oy != 0 and (pathable[cy, nx] == 0 or pathable[ny, cx] == 0):
                     continue  # no corner cutting
-                if v < best:
+                # Equal distances: the neighbour most in line with the goal, not the first
+                # scanned (a fixed scan order favours one direction, so one side of the map).
+                align = (ox * dx + oy * dy) / (np.sqrt(ox * ox + oy * oy) * dist)
+                if v < best or (v == best and (bx != 0 or by != 0) and align > best_align):
                     best = v
                     bx = ox
                     by = oy
+                    best_align = align
         if bx == 0 and by == 0:
             # Next to a blocked goal (or no better cell): slide straight at it.
             ux = dx / dist
