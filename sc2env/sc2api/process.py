@@ -28,7 +28,9 @@ from sc2env.sc2api.paths import SC2Install
 log = logging.getLogger(__name__)
 
 _LIVE: "weakref.WeakSet[SC2Process]" = weakref.WeakSet()
-_LIVE_LOCK = threading.Lock()
+# Re-entrant: a Ctrl-C can land while this thread holds it, and the cleanup it
+# triggers (close -> _stop) takes it again.
+_LIVE_LOCK = threading.RLock()
 
 
 def pick_unused_port() -> int:
