@@ -55,6 +55,9 @@ class Replay:
     # "game": a Game driven from outside (e.g. the SC2 API server): its full command/step log.
     kind: str = "env"
     game_log: list = dataclasses.field(default_factory=list)
+    # Fingerprint of the built-in bots' code when a seat is a bot ("" otherwise): bots
+    # are not logged but re-run from their seed, so other bot code cannot reproduce the game.
+    bots_version: str = ""
 
     def to_json(self) -> dict:
         d = dataclasses.asdict(self)
@@ -76,7 +79,22 @@ def replay_of(env) -> Replay:
                   step_mul=env.step_mul, game_loop_limit=env.game_loop_limit,
                   engine_version=_engine_version(), actions=env.action_log,
                   result={p: r.name for p, r in game.results.items()}, game_loop=game.game_loop,
-                  final_hash=game.state_hash(), hashes=list(env.hash_log))
+                  final_hash=game.state_hash(), hashes=list(env.hash_log),
+                  bots_version=_bots_version() if env.bots else "")
+
+
+def _bots_version() -> str:
+    """sha256 (12 hex) of the built-in bots' source: changes whenever their behaviour may."""
+    import glob
+    import hashlib
+
+    import sc2env.bots
+
+    digest = hashlib.sha256()
+    for path in sorted(glob.glob(os.path.join(os.path.dirname(sc2env.bots.__file__), "*.py"))):
+        with open(path, "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()[:12]
 
 
 def _engine_version() -> str:
@@ -158,7 +176,7 @@ def load_replay(path: str) -> Replay:
                   result={int(k): v for k, v in _require(d, "result", dict, path).items()},
                   game_loop=_require(d, "game_loop", int, path), final_hash=_require(d, "final_hash", str, path),
                   hashes=[(int(a), str(b)) for a, b in _require(d, "hashes", list, path)],
-                  kind=d.get("kind", "env"), game_log=d.get("game_log", []))
+                  kind=d.get("kind", "env"), game_log=d.get("game_log", []), bots_version=d.get("bots_version", ""))
 
 
 def _env_for(replay: Replay):
@@ -167,6 +185,9 @@ def _env_for(replay: Replay):
     if replay.engine_version != _engine_version():
         raise ReplayError(f"replay made by engine {replay.engine_version!r}, this is {_engine_version()!r}: "
                           "it cannot be reproduced exactly")
+    if replay.bots_version and replay.bots_version != _bots_version():
+        raise ReplayError(f"replay's built-in bots are version {replay.bots_version}, this install's are "
+                          f"{_bots_version()}: the bots' moves, which replays re-run from their seed, would differ")
     try:
         return EmbeddedEnv(replay.map_name, [parse_player(p) for p in replay.players], replay.step_mul, replay.seed,
                            game_loop_limit=replay.game_loop_limit)
