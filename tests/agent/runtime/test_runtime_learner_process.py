@@ -72,7 +72,9 @@ def test_actor_sigkill_and_learner_sigkill_resume(tmp_path):
         assert survivor.popen.poll() is None, "the actor must outlive its learner's restart"
         assert survivor.stop() == 0
         assert re.search(r"reconnects [1-9]|reconnects=[1-9]", survivor.text()), survivor.text()[-2000:]
-        assert re.search(r"snapshots_loaded=([3-9]|\d\d)", survivor.text())
+        # The first snapshot and at least one more (the follower only fetches when the learner's
+        # version has moved when it polls, so how many more depends on timing).
+        assert re.search(r"snapshots_loaded=([2-9]|\d\d)", survivor.text())
         assert restarted.stop() == 0
         assert "final checkpoint" in restarted.text()
     finally:
