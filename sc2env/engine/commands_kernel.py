@@ -16,7 +16,7 @@ from sc2env.engine.state import (ABILITY, ALIVE, ENGAGED, HAS_QUEUE, MINING, ORD
 MODE_POINT, MODE_HERE, MODE_ORIGIN = 0, 1, 2  # target: the command's point, the unit's own position, (0, 0)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def owned_slots(it, tags, owner, slot_mask, unit_tags, out):
     """out[:n] = slots of unit_tags; n, or -1 if any tag is not a live unit of owner."""
     cap = it.shape[1]
@@ -31,7 +31,7 @@ def owned_slots(it, tags, owner, slot_mask, unit_tags, out):
     return unit_tags.shape[0]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def group_order(it, fl, tf, slots, kind, ability, mode, px, py, not_mobile):
     """set_order(kind, ability, target point) for every mobile unit in slots, in order, and clear its
     queue flag; the units that cannot move go to not_mobile. Returns how many did not move."""

@@ -22,6 +22,7 @@ from sc2env.engine.gamedata import UnitTypes, load_unit_types
 from sc2env.engine.maps import MapSpec, melee_map
 from sc2env.engine.commands import apply_command, command_to_dict
 from sc2env.engine.observe import build_observation
+from sc2env.engine.pathing import blocked_table
 from sc2env.engine.scenario import StepEvents
 from sc2env.types import ActionError, GameInfo, Race, RawCommand, Result
 
@@ -54,10 +55,14 @@ class Game:
         self._fields = np.zeros((FIELD_CACHE, h, w), np.int32)
         self._cell_field = np.full(h * w, -1, np.int64)
         self._field_cell = np.full(FIELD_CACHE, -1, np.int64)
-        self._fnext = np.zeros(1, np.int64)
+        self._fnext = np.zeros(1 + h * w, np.int64)  # [0]: next field slot to reuse; [1:]: BFS queue
         self._fields_version = self.state.pathing_version
+        self._blocked = blocked_table(self.state.pathable)  # pathing.blocked_table, rebuilt with the grid
+        self._blocked_version = self.state.pathing_version
         self._events = np.zeros((K.MAX_EVENTS, 4), np.int64)
         self._n_events = np.zeros(1, np.int64)
+        self._work_capacity = -1  # simulate's scratch (self._work) is sized on the first step
+        self._structures_left = np.zeros(3, np.int64)
         self._research_total = np.zeros(self.state.capacity, np.float64)
         self.queued_orders: dict[int, list] = {}  # slot -> pending RawCommand-like orders
         self.rally: dict[int, tuple] = {}  # structure slot -> ("point", x, y) | ("unit", slot)
@@ -171,12 +176,18 @@ class Game:
                 self._cell_field[:] = -1
                 self._field_cell[:] = -1
                 self._fields_version = st.pathing_version
+            if st.pathing_version != self._blocked_version:
+                self._blocked = blocked_table(st.pathable)
+                self._blocked_version = st.pathing_version
             if len(self._research_total) < st.capacity:
                 self._research_total = np.concatenate(
                     [self._research_total, np.zeros(st.capacity - len(self._research_total))])
-            done = K.simulate(st.fl, st.it, st.pl, self.tf, self.ti, st.pathable, self._fields, self._cell_field,
+            if self._work_capacity != st.capacity:
+                self._work = np.zeros(K.work_size(st.capacity, self.map.height, self.map.width), np.int64)
+                self._work_capacity = st.capacity
+            done = K.simulate(st.fl, st.it, st.pl, self.tf, self.ti, st.pathable, self._blocked, self._fields, self._cell_field,
                               self._field_cell, self._fnext, self._events, self._n_events, left, st.game_loop,
-                              self._research_total)
+                              self._research_total, self._work)
             st.game_loop += done
             left -= done
             n_events = int(self._n_events[0])
@@ -243,7 +254,8 @@ class Game:
         OK.remember_structures(st.fl, st.it, self.ti, st.visibility, st.snapshot)
 
     def _check_melee_end(self) -> None:
-        left = V.structures_left(self.state.it, self.ti)
+        left = self._structures_left
+        V.structures_left(self.state.it, self.ti, left)
         has1, has2 = left[1] > 0, left[2] > 0
         if not has1 and not has2:
             self.results = {1: Result.Tie, 2: Result.Tie}

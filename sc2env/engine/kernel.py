@@ -17,6 +17,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# Every loop here runs with _nrt=False: nothing is allocated (scratch comes from the caller), and
+# without the runtime numba emits no atomic reference-count update for each array handed to a
+# helper, which had cost more than the loops' own arithmetic.
+
 from sc2env.engine.state import (ABILITY, ADDON, ALIVE, ATTACK_MOVE, ATTACK_UNIT, BTYPE, BUILD_MOVE, CARRY,
                                  CARRY_GAS, CARRY_KIND, CARRY_MINERALS, CONSTRUCT, CONTENTS, COOLDOWN, ENGAGED,
                                  FACING, GATHER, HAS_QUEUE, HOLD, HOME, HP, IDLE, MINING, MOVE, ORDER, OWNER,
@@ -57,7 +61,7 @@ ACQUIRE_PERIOD = 4  # loops between target re-scans of a unit that already has a
 CROWD_ARRIVAL = 3.0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def _crowd_arrived(fl, i, speed):
     dx = fl[TX, i] - fl[X, i]
     dy = fl[TY, i] - fl[Y, i]
@@ -116,7 +120,7 @@ def type_tables(types) -> tuple[np.ndarray, np.ndarray]:
     return tf, ti
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def _push_event(events, n_events, kind, a, b, c):
     k = n_events[0]
     if k < events.shape[0]:
@@ -127,14 +131,14 @@ def _push_event(events, n_events, kind, a, b, c):
         n_events[0] = k + 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def _edge_dist(fl, tf, it, i, j):
     dx = fl[X, j] - fl[X, i]
     dy = fl[Y, j] - fl[Y, i]
     return np.sqrt(dx * dx + dy * dy) - tf[T_RADIUS, it[TYPE, i]] - tf[T_RADIUS, it[TYPE, j]]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def _gap(fl, tf, it, i, j):
     """Edge gap between unit i and unit j, using j's square footprint when it has one."""
     tj = it[TYPE, j]
@@ -148,17 +152,17 @@ def _gap(fl, tf, it, i, j):
     return np.sqrt(dx * dx + dy * dy) - ri
 
 
-@njit(cache=True)
-def _move_to_unit(i, j, fl, it, tf, pathable, slack, fields, cell_field, field_cell, fnext):
+@njit(cache=True, _nrt=False)
+def _move_to_unit(i, j, fl, it, tf, pathable, table, slack, fields, cell_field, field_cell, fnext):
     """Walk unit i next to unit j (footprint-aware); True once within `slack` of its edge."""
     if _gap(fl, tf, it, i, j) <= slack:
         return True
-    step_toward(i, fl, pathable, tf[T_SPEED, it[TYPE, i]], fl[X, j], fl[Y, j], 0.0, fields, cell_field,
+    step_toward(i, fl, pathable, table, tf[T_SPEED, it[TYPE, i]], fl[X, j], fl[Y, j], 0.0, fields, cell_field,
                  field_cell, fnext)
     return _gap(fl, tf, it, i, j) <= slack
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def _can_target(it, ti, tf, i, j):
     if it[ALIVE, j] != 1 or it[OWNER, j] == it[OWNER, i] or it[OWNER, j] > 2 or it[OWNER, j] < 1:
         return False
@@ -174,12 +178,18 @@ BUCKET = 4.0  # cells per side of the spatial hash used for target scans and col
 CBUCKET = 2.0  # finer hash for collisions: largest radius sum (two Siege Tanks) is 1.75
 
 
-@njit(cache=True)
+def work_size(capacity: int, h: int, w: int) -> int:
+    """Entries of simulate's int64 scratch: both spatial hashes, per-slot lists, the shot queue."""
+    nb = int(np.ceil(w / BUCKET)) * int(np.ceil(h / BUCKET))
+    return 4 * nb + int(np.ceil(w / CBUCKET)) * int(np.ceil(h / CBUCKET)) + 5 * capacity + 1
+
+
+@njit(cache=True, _nrt=False)
 def _build_buckets(fl, it, live, n_live, head, nxt, count, nbx, nby):
     """Spatial hash of live units: head[bucket] -> first slot, nxt[slot] -> next slot (deterministic
-    order); count[owner, bucket] = live units of players 1 and 2 there (lets scans skip empty buckets)."""
+    order); count[owner * buckets + bucket] = live units of players 1 and 2 there (lets scans skip empty buckets)."""
     head[:] = -1
-    count[:, :] = 0
+    count[:] = 0
     for k in range(n_live - 1, -1, -1):
         i = live[k]
         if it[ALIVE, i] != 1:
@@ -191,10 +201,10 @@ def _build_buckets(fl, it, live, n_live, head, nxt, count, nbx, nby):
         head[b] = i
         o = it[OWNER, i]
         if o == 1 or o == 2:
-            count[o, b] += 1
+            count[o * nbx * nby + b] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def _collidable(it, tf, ti, i):
     if it[ALIVE, i] != 1:
         return False
@@ -205,7 +215,7 @@ def _collidable(it, tf, ti, i):
     return not (o == GATHER or o == MINING or o == RETURN or o == CONSTRUCT)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _build_collision_buckets(fl, it, tf, ti, live, n_live, head, nxt, nbx, nby):
     head[:] = -1
     for k in range(n_live - 1, -1, -1):
@@ -219,7 +229,7 @@ def _build_collision_buckets(fl, it, tf, ti, live, n_live, head, nxt, nbx, nby):
         head[b] = i
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _acquire(i, fl, it, tf, ti, radius, head, nxt, count, nbx, nby):
     """Best target for unit i within `radius` (edge distance): armed units first, then others, then structures.
 
@@ -239,7 +249,7 @@ def _acquire(i, fl, it, tf, ti, radius, head, nxt, count, nbx, nby):
         return -1
     for by in range(by0, by1 + 1):
         for bx in range(bx0, bx1 + 1):
-            if count[enemy, by * nbx + bx] == 0:
+            if count[enemy * nbx * nby + by * nbx + bx] == 0:
                 continue
             j = head[by * nbx + bx]
             while j >= 0:
@@ -256,7 +266,7 @@ def _acquire(i, fl, it, tf, ti, radius, head, nxt, count, nbx, nby):
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def _damage(fl, it, tf, ti, pl, i, j):
     ta = it[TYPE, i]
     tj = it[TYPE, j]
@@ -269,7 +279,7 @@ def _damage(fl, it, tf, ti, pl, i, j):
     return per_hit * tf[W_ATTACKS, ta]
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _apply_damage(fl, it, tf, pl, events, n_events, attacker, j, amount):
     s = fl[SHIELD, j]
     if s > 0.0:
@@ -286,7 +296,7 @@ def _apply_damage(fl, it, tf, pl, events, n_events, attacker, j, amount):
         _push_event(events, n_events, EV_DEATH, j, attacker, 0)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _nearest_townhall(fl, it, ti, cap, i):
     best = -1
     bd = 1e18
@@ -302,7 +312,7 @@ def _nearest_townhall(fl, it, ti, cap, i):
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _free_mineral_near(fl, it, ti, cap, r, miner):
     """An unoccupied mineral field within 6 cells of field r (worker bounce), or -1."""
     best = -1
@@ -318,7 +328,7 @@ def _free_mineral_near(fl, it, ti, cap, r, miner):
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def _finish_order(it, events, n_events, i):
     """Order done: idle, or hand over to the Python layer when orders are queued."""
     it[ORDER, i] = IDLE
@@ -330,7 +340,7 @@ def _finish_order(it, events, n_events, i):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _collide(fl, it, tf, ti, pathable, i, j, ri, oi):
     """Push units i and j apart if they overlap (the one holding still gives way less)."""
     if it[ALIVE, j] != 1:
@@ -374,27 +384,35 @@ def _collide(fl, it, tf, ti, pathable, i, j, ri, oi):
         fl[Y, j] = pyj
 
 
-@njit(cache=True)
-def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext, events, n_events,
-             n_loops, loop0, research_left):
-    """Advance up to n_loops game loops; returns the number of loops done (stops after a blocking event)."""
+@njit(cache=True, _nrt=False)
+def simulate(fl, it, pl, tf, ti, pathable, table, fields, cell_field, field_cell, fnext, events, n_events,
+             n_loops, loop0, research_left, work):
+    """Advance up to n_loops game loops; returns the number of loops done (stops after a blocking event).
+
+    `work` is int64 scratch of work_size(capacity, h, w) entries; fnext[1:] is the BFS queue (h * w)."""
     cap = fl.shape[1]
     n_events[0] = 0
     h, w = pathable.shape
     nbx = int(np.ceil(w / BUCKET))
     nby = int(np.ceil(h / BUCKET))
-    head = np.empty(nbx * nby, np.int64)
-    nxt = np.empty(cap, np.int64)
-    count = np.zeros((3, nbx * nby), np.int64)
     cnbx = int(np.ceil(w / CBUCKET))
     cnby = int(np.ceil(h / CBUCKET))
-    chead = np.empty(cnbx * cnby, np.int64)
-    cnxt = np.empty(cap, np.int64)
+    # Scratch from the caller (see work_size): spatial hashes, the live slots, shots fired this loop.
+    nb = nbx * nby
+    head = work[0:nb]
+    count = work[nb:4 * nb]  # count[owner * nb + bucket]
+    o = 4 * nb
+    chead = work[o:o + cnbx * cnby]
+    o += cnbx * cnby
+    nxt = work[o:o + cap]
+    cnxt = work[o + cap:o + 2 * cap]
     # Units are only added by the Python layer between calls: list the live slots once.
-    live = np.empty(cap, np.int64)
+    live = work[o + 2 * cap:o + 3 * cap]
     # Shots fired this loop (attacker, target); each unit fires at most once a loop.
-    pend = np.empty((2, cap), np.int64)
-    n_pend = np.zeros(1, np.int64)
+    pend_from = work[o + 3 * cap:o + 4 * cap]
+    pend_to = work[o + 4 * cap:o + 5 * cap]
+    n_pend = work[o + 5 * cap:o + 5 * cap + 1]
+    n_pend[0] = 0
     n_live = 0
     for i in range(cap):
         if it[ALIVE, i] == 1:
@@ -472,7 +490,7 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
             fl[PX, i] = fl[X, i]
             fl[PY, i] = fl[Y, i]
             if order == MOVE:
-                if step_toward(i, fl, pathable, speed, fl[TX, i], fl[TY, i], 0.05, fields, cell_field, field_cell,
+                if step_toward(i, fl, pathable, table, speed, fl[TX, i], fl[TY, i], 0.05, fields, cell_field, field_cell,
                                 fnext):
                     if _finish_order(it, events, n_events, i):
                         stop = True
@@ -486,7 +504,7 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                     if order == ATTACK_UNIT and it[TARGET, i] >= 0:
                         gx = fl[X, it[TARGET, i]]
                         gy = fl[Y, it[TARGET, i]]
-                    if step_toward(i, fl, pathable, speed, gx, gy, 0.5, fields, cell_field, field_cell, fnext):
+                    if step_toward(i, fl, pathable, table, speed, gx, gy, 0.5, fields, cell_field, field_cell, fnext):
                         if _finish_order(it, events, n_events, i):
                             stop = True
                     continue
@@ -511,13 +529,13 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                     if d <= rng:
                         fl[FACING, i] = np.arctan2(fl[Y, j] - fl[Y, i], fl[X, j] - fl[X, i])
                         if fl[COOLDOWN, i] <= 0.0:
-                            _fire(fl, it, tf, i, j, pend, n_pend)
+                            _fire(fl, it, tf, i, j, pend_from, pend_to, n_pend)
                     elif order != HOLD:
-                        step_toward(i, fl, pathable, speed, fl[X, j], fl[Y, j], 0.0, fields, cell_field, field_cell,
+                        step_toward(i, fl, pathable, table, speed, fl[X, j], fl[Y, j], 0.0, fields, cell_field, field_cell,
                                      fnext)
                     continue
                 if order == ATTACK_MOVE:
-                    if step_toward(i, fl, pathable, speed, fl[TX, i], fl[TY, i], 0.05, fields, cell_field,
+                    if step_toward(i, fl, pathable, table, speed, fl[TX, i], fl[TY, i], 0.05, fields, cell_field,
                                     field_cell, fnext):
                         if _finish_order(it, events, n_events, i):
                             stop = True
@@ -538,7 +556,7 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                     it[ORDER, i] = RETURN
                     it[TARGET, i] = _nearest_townhall(fl, it, ti, cap, i)
                     continue
-                if _move_to_unit(i, r, fl, it, tf, pathable, ARRIVE_SLACK, fields, cell_field, field_cell, fnext):
+                if _move_to_unit(i, r, fl, it, tf, pathable, table, ARRIVE_SLACK, fields, cell_field, field_cell, fnext):
                     if it[ENGAGED, r] < 0 or it[ENGAGED, r] == i:
                         it[ENGAGED, r] = i
                         it[ORDER, i] = MINING
@@ -581,7 +599,7 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                     if th < 0:
                         _finish_order(it, events, n_events, i)
                         continue
-                if _move_to_unit(i, th, fl, it, tf, pathable, ARRIVE_SLACK, fields, cell_field, field_cell, fnext):
+                if _move_to_unit(i, th, fl, it, tf, pathable, table, ARRIVE_SLACK, fields, cell_field, field_cell, fnext):
                     owner = it[OWNER, i]
                     if it[CARRY_KIND, i] == CARRY_GAS:
                         pl[P_VESPENE, owner] += it[CARRY, i]
@@ -601,13 +619,13 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
             if order == BUILD_MOVE:
                 bt = it[BTYPE, i]
                 reach = tf[T_RADIUS, bt] + tf[T_RADIUS, t] + 0.5
-                if step_toward(i, fl, pathable, speed, fl[TX, i], fl[TY, i], reach, fields, cell_field, field_cell,
+                if step_toward(i, fl, pathable, table, speed, fl[TX, i], fl[TY, i], reach, fields, cell_field, field_cell,
                                 fnext):
                     _push_event(events, n_events, EV_BUILD_ARRIVE, i, bt, 0)
                     stop = True
                 continue
         # --- damage: all shots of this loop land together
-        _land_shots(fl, it, tf, ti, pl, events, n_events, pend, n_pend, cap)
+        _land_shots(fl, it, tf, ti, pl, events, n_events, pend_from, pend_to, n_pend, cap)
         # --- collisions: moving ground units push apart (harvesting workers pass through, as in SC2)
         _build_collision_buckets(fl, it, tf, ti, live, n_live, chead, cnxt, cnbx, cnby)
         for k in range(n_live):
@@ -630,8 +648,8 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
     return n_loops
 
 
-@njit(cache=True)
-def _fire(fl, it, tf, i, j, pend, n_pend):
+@njit(cache=True, _nrt=False)
+def _fire(fl, it, tf, i, j, pend_from, pend_to, n_pend):
     """Unit i shoots at j: the shot is queued and lands in `_land_shots` at the end of the loop.
 
     Every unit fires from the state at the start of the loop's combat, so the order units
@@ -640,19 +658,19 @@ def _fire(fl, it, tf, i, j, pend, n_pend):
     """
     it[ENGAGED, i] = j
     k = n_pend[0]
-    pend[0, k] = i
-    pend[1, k] = j
+    pend_from[k] = i
+    pend_to[k] = j
     n_pend[0] = k + 1
     # Keep the fractional remainder so the average rate matches the real cooldown exactly.
     fl[COOLDOWN, i] += tf[W_COOLDOWN, it[TYPE, i]]
 
 
-@njit(cache=True)
-def _land_shots(fl, it, tf, ti, pl, events, n_events, pend, n_pend, cap):
+@njit(cache=True, _nrt=False)
+def _land_shots(fl, it, tf, ti, pl, events, n_events, pend_from, pend_to, n_pend, cap):
     """Apply the shots queued this loop, all at once: a unit killed this loop has still fired its own."""
     for s in range(n_pend[0]):
-        i = pend[0, s]
-        j = pend[1, s]
+        i = pend_from[s]
+        j = pend_to[s]
         ta = it[TYPE, i]
         splash = tf[W_SPLASH, ta]
         if splash > 0.0:
@@ -667,7 +685,7 @@ def _land_shots(fl, it, tf, ti, pl, events, n_events, pend, n_pend, cap):
         else:
             _apply_damage(fl, it, tf, pl, events, n_events, i, j, _damage(fl, it, tf, ti, pl, i, j))
     for s in range(n_pend[0]):
-        i = pend[0, s]
+        i = pend_from[s]
         if ti[W_SUICIDE, it[TYPE, i]] == 1 and it[ALIVE, i] == 1:
             fl[HP, i] = 0.0
             it[ALIVE, i] = 2

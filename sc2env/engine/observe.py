@@ -31,11 +31,12 @@ def _static_planes(game) -> tuple[np.ndarray, np.ndarray]:
     return cached
 
 
-def _scratch(game, capacity: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-game slot / display buffers for select_units (regrown with the state's capacity)."""
+def _scratch(game, capacity: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-game slot / display / per-slot count buffers for the kernels (regrown with the state's capacity)."""
     cached = getattr(game, "_obs_scratch", None)
     if cached is None or len(cached[0]) != capacity:
-        cached = game._obs_scratch = (np.empty(capacity, np.int64), np.empty(capacity, np.int8))
+        cached = game._obs_scratch = (np.empty(capacity, np.int64), np.empty(capacity, np.int8),
+                                      np.empty(capacity, np.int64))
     return cached
 
 
@@ -53,7 +54,7 @@ def visible_slots(game, player: int, fog: bool = True) -> tuple[np.ndarray, np.n
 def _visible_slots(game, player: int, fog: bool) -> tuple[np.ndarray, np.ndarray]:
     """visible_slots as views of per-game scratch buffers: valid until the next call."""
     st = game.state
-    slots, display = _scratch(game, st.capacity)
+    slots, display, _ = _scratch(game, st.capacity)
     row = st.snapshot[player] if 1 <= player <= 2 else np.zeros(st.capacity, np.uint8)
     vis = st.visibility[player] if 1 <= player <= 2 else st.visibility[0]
     n = OK.select_units(st.fl, st.it, game.ti, row, vis, player, fog, slots, display)
@@ -83,7 +84,8 @@ def unit_table(game, player: int, fog: bool = True) -> np.ndarray:
         game._research_total = np.concatenate([game._research_total,
                                                np.zeros(st.capacity - len(game._research_total))])
     OK.fill_units(u, slots, display, player, st.fl, st.it, st.tags, game.tf, game.ti, st.pl,
-                  game.map.terrain_height, unit_ids, build_ability, research, game._research_total)
+                  game.map.terrain_height, unit_ids, build_ability, research, game._research_total,
+                  _scratch(game, st.capacity)[2])
     if game.queued_orders:
         _queued_orders(game, player, slots, u)
     return u

@@ -22,7 +22,7 @@ DISPLAY_VISIBLE, DISPLAY_SNAPSHOT = 1, 2
 NOT_CLOAKED = 3
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def select_units(fl, it, ti, snapshot_row, vis, player, fog, out_slots, out_display):
     """Slots `player` observes (own, neutral, enemies in visible cells, remembered enemy structures)."""
     h, w = vis.shape
@@ -46,13 +46,15 @@ def select_units(fl, it, ti, snapshot_row, vis, player, fog, out_slots, out_disp
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def fill_units(u, slots, display, player, fl, it, tags, tf, ti, pl, height, unit_ids, build_ability,
-               research_ability, research_total):
-    """Write the UNIT_DTYPE rows for `slots` (queued orders past the first are added by the caller)."""
+               research_ability, research_total, per_home):
+    """Write the UNIT_DTYPE rows for `slots` (queued orders past the first are added by the caller).
+
+    per_home: int64 scratch, one entry per slot."""
     cap = fl.shape[1]
     h, w = height.shape
-    per_home = np.zeros(cap, np.int64)
+    per_home[:] = 0
     for i in range(cap):
         if it[ALIVE, i] == 1 and it[OWNER, i] == player and it[HOME, i] >= 0 and ti[T_KIND, it[TYPE, i]] == K_WORKER:
             o = it[ORDER, i]
@@ -151,7 +153,7 @@ def fill_units(u, slots, display, player, fl, it, tags, tf, ti, pl, height, unit
         r.is_active = n_orders > 0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def player_counts(it, tf, ti, player, out):
     """out[:] = food_army, workers, idle workers, army units, for `player`."""
     out[:] = 0.0
@@ -169,7 +171,7 @@ def player_counts(it, tf, ti, player, out):
             out[3] += 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def update_food(it, tf, ti, food_provided, pl):
     """Supply used (units + units in production queues) and supply cap (finished structures, max 200)."""
     for p in (1, 2):
@@ -193,7 +195,7 @@ def update_food(it, tf, ti, food_provided, pl):
         pl[P_FOOD_CAP, p] = min(pl[P_FOOD_CAP, p], FOOD_CAP_MAX)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def remember_structures(fl, it, ti, vis, snapshot):
     """Enemy structures standing in a visible cell now are remembered (Snapshot under fog later)."""
     h = vis.shape[1]
@@ -211,7 +213,7 @@ def remember_structures(fl, it, ti, vis, snapshot):
                 snapshot[p, i] = 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def ability_facts(it, tf, ti, player, finished, ready, ready_techlab, ready_free, flags):
     """Per unit type of `player`: finished count, ready (finished, not building an add-on) count,
     ready with a finished TechLab attached, ready without an add-on; flags = [any mobile, any worker]."""
@@ -245,7 +247,7 @@ def ability_facts(it, tf, ti, player, finished, ready, ready_techlab, ready_free
 AK_MOBILE, AK_WORKER, AK_BUILD, AK_TRAIN, AK_ADDON, AK_RESEARCH, AK_RALLY, AK_RALLY_CC = range(8)
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def available_mask(it, tf, ti, pl, upgrades_row, player, a_kind, a_minerals, a_vespene, a_food, a_tech,
                    a_producers, a_attached, a_upgrade, is_structure, townhall_type, finished, ready,
                    ready_techlab, ready_free, flags, out):

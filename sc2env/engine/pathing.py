@@ -3,7 +3,7 @@
 A unit walks straight at its goal when the segment between them crosses only pathable cells;
 otherwise it steps to the neighbouring cell with the smallest BFS distance to the goal cell.
 Distance fields are cached per goal cell (`fields[k]`, `cell_field[cell] -> k`, round-robin
-eviction) and dropped by the Python layer whenever a structure changes the pathing grid.
+eviction: `fnext[0]` is the next slot to reuse, `fnext[1:]` the BFS queue, H * W entries) and dropped by the Python layer whenever a structure changes the pathing grid.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from numba import njit
 from sc2env.engine.state import FACING, X, Y
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def blocked(pathable, x, y):
     h, w = pathable.shape
     ix = int(np.floor(x))
@@ -24,7 +24,7 @@ def blocked(pathable, x, y):
     return pathable[iy, ix] == 0
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False, inline="always")
 def _goal_cell(g, x):
     """Grid cell of goal coordinate g seen from a unit at x: a goal on a cell border (a 2x2
     footprint's centre) counts in the cell on the unit's side, so point-mirrored units get
@@ -35,40 +35,89 @@ def _goal_cell(g, x):
     return c
 
 
-@njit(cache=True)
-def _line_clear(pathable, x0, y0, x1, y1):
-    """Whether the segment crosses only pathable cells (sampled every 0.5 cells)."""
+def blocked_table(pathable) -> np.ndarray:
+    """Summed-area table of blocked cells: table[y, x] = blocked cells in pathable[:y, :x].
+
+    `_line_clear` uses it to clear a run of its samples with one lookup; the Python layer
+    rebuilds it whenever the pathing grid changes (like the distance fields)."""
+    h, w = pathable.shape
+    table = np.zeros((h + 1, w + 1), np.int32)
+    table[1:, 1:] = (pathable == 0).astype(np.int32).cumsum(axis=0).cumsum(axis=1)
+    return table
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _cells_clear(table, x0, y0, x1, y1):
+    """Whether every cell of the rectangle x0..x1, y0..y1 (inclusive) is on the map and pathable."""
+    h = table.shape[0] - 1
+    w = table.shape[1] - 1
+    if x0 < 0 or y0 < 0 or x1 >= w or y1 >= h:
+        return False
+    return table[y1 + 1, x1 + 1] - table[y0, x1 + 1] - table[y1 + 1, x0] + table[y0, x0] == 0
+
+
+LINE_CHUNK = 8  # samples cleared by one rectangle lookup in _line_clear
+
+
+@njit(cache=True, _nrt=False)
+def _line_clear(pathable, table, x0, y0, x1, y1):
+    """Whether the segment crosses only pathable cells (sampled every 0.5 cells).
+
+    The samples are x0 + dx * k / n for k = 1..n-1. Each coordinate is monotone in k (every
+    rounding step is), so the cells of samples a..b lie in the rectangle spanned by samples
+    a and b: when that rectangle is all pathable (one summed-area lookup) the samples in
+    between need no test. Otherwise each sample is tested as before; the answer is the same.
+    """
     dx = x1 - x0
     dy = y1 - y0
     dist = np.sqrt(dx * dx + dy * dy)
     n = int(dist * 2.0) + 1
-    for k in range(1, n):
-        f = k / n
-        if blocked(pathable, x0 + dx * f, y0 + dy * f):
-            return False
+    if n <= 1:
+        return True
+    if _run_clear(table, x0, y0, dx, dy, n, 1, n - 1):
+        return True
+    for a in range(1, n, LINE_CHUNK):
+        b = min(a + LINE_CHUNK - 1, n - 1)
+        if _run_clear(table, x0, y0, dx, dy, n, a, b):
+            continue
+        for k in range(a, b + 1):
+            f = k / n
+            if blocked(pathable, x0 + dx * f, y0 + dy * f):
+                return False
     return True
 
 
-@njit(cache=True)
-def _build_field(pathable, gx, gy, out):
+@njit(cache=True, _nrt=False, inline="always")
+def _run_clear(table, x0, y0, dx, dy, n, a, b):
+    """Whether samples a..b of _line_clear's segment all lie in pathable cells (conservative: False may be clear)."""
+    fa = a / n
+    fb = b / n
+    xa = x0 + dx * fa
+    ya = y0 + dy * fa
+    xb = x0 + dx * fb
+    yb = y0 + dy * fb
+    return _cells_clear(table, int(np.floor(min(xa, xb))), int(np.floor(min(ya, yb))),
+                        int(np.floor(max(xa, xb))), int(np.floor(max(ya, yb))))
+
+
+@njit(cache=True, _nrt=False)
+def _build_field(pathable, gx, gy, out, queue):
     """BFS distance (4-connected, in cells) to goal cell (gx, gy) into out[H, W]; -1 = unreachable.
 
     Blocked cells next to the goal (the goal is a structure or resource) are flooded
-    within 3 cells of it so that its footprint's border becomes reachable.
+    within 3 cells of it so that its footprint's border becomes reachable. `queue` is
+    scratch of H * W entries (cells as y * W + x).
     """
     h, w = pathable.shape
     out[:, :] = -1
-    qx = np.empty(h * w, np.int64)
-    qy = np.empty(h * w, np.int64)
     head = 0
     tail = 0
     out[gy, gx] = 0
-    qx[tail] = gx
-    qy[tail] = gy
+    queue[tail] = gy * w + gx
     tail += 1
     while head < tail:
-        cx = qx[head]
-        cy = qy[head]
+        cx = queue[head] % w
+        cy = queue[head] // w
         head += 1
         d = out[cy, cx]
         from_blocked = pathable[cy, cx] == 0
@@ -81,12 +130,11 @@ def _build_field(pathable, gx, gy, out):
                 if not from_blocked or abs(nx - gx) > 3 or abs(ny - gy) > 3:
                     continue
             out[ny, nx] = d + 1
-            qx[tail] = nx
-            qy[tail] = ny
+            queue[tail] = ny * w + nx
             tail += 1
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def _field_for(pathable, gx, gy, fields, cell_field, field_cell, fnext):
     h, w = pathable.shape
     cell = gy * w + gx
@@ -98,14 +146,14 @@ def _field_for(pathable, gx, gy, fields, cell_field, field_cell, fnext):
     old = field_cell[k]
     if old >= 0:
         cell_field[old] = -1
-    _build_field(pathable, gx, gy, fields[k])
+    _build_field(pathable, gx, gy, fields[k], fnext[1:])
     field_cell[k] = cell
     cell_field[cell] = k
     return k
 
 
-@njit(cache=True)
-def step_toward(i, fl, pathable, speed, gx, gy, stop_dist, fields, cell_field, field_cell, fnext):
+@njit(cache=True, _nrt=False)
+def step_toward(i, fl, pathable, table, speed, gx, gy, stop_dist, fields, cell_field, field_cell, fnext):
     """Move unit i one loop toward (gx, gy); True when within stop_dist (arrived)."""
     x = fl[X, i]
     y = fl[Y, i]
@@ -117,7 +165,7 @@ def step_toward(i, fl, pathable, speed, gx, gy, stop_dist, fields, cell_field, f
     if speed <= 0.0:
         return False
     h, w = pathable.shape
-    if _line_clear(pathable, x, y, gx, gy) or blocked(pathable, x, y):
+    if _line_clear(pathable, table, x, y, gx, gy) or blocked(pathable, x, y):
         ux = dx / dist
         uy = dy / dist
     else:

@@ -9,7 +9,7 @@ from sc2env.engine.kernel import T_IS_STRUCTURE, T_SIGHT
 from sc2env.engine.state import ALIVE, OWNER, TYPE, X, Y
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def visibility(fl, it, tf, owner, vis, h, w):
     """Stamp sight circles of owner's units: vis (uint8) cells seen now become 2, seen before 1.
 
@@ -45,13 +45,12 @@ def visibility(fl, it, tf, owner, vis, h, w):
                 vis[y, x] = 2
 
 
-@njit(cache=True)
-def structures_left(it, ti):
-    """Number of live structures of players 1 and 2 (index by player id)."""
-    out = np.zeros(3, np.int64)
+@njit(cache=True, _nrt=False)
+def structures_left(it, ti, out):
+    """out[player] = number of live structures of players 1 and 2 (out has 3 entries)."""
+    out[:] = 0
     for i in range(it.shape[1]):
         if it[ALIVE, i] == 1 and ti[T_IS_STRUCTURE, it[TYPE, i]] == 1:
             o = it[OWNER, i]
             if o == 1 or o == 2:
                 out[o] += 1
-    return out
