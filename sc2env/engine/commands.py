@@ -369,6 +369,9 @@ def apply_command(game, owner: int, cmd: RawCommand) -> list[ActionError]:
     errors: list[ActionError] = []
     if not cmd.unit_tags:
         return [_err(cmd, 0, "Error", "the command names no units")]
+    group_errors = _group_command(game, owner, cmd)
+    if group_errors is not None:
+        return group_errors
     slots = _owned_slots(st, owner, cmd.unit_tags)
     if slots is None:  # some tag is unknown or not ours: check one by one for the errors
         slots = []
@@ -443,6 +446,48 @@ def _group_order(game, units: list[int], cmd: RawCommand, ability: int) -> Optio
             if i not in fixed:
                 game.queued_orders.pop(i, None)
     if ability == A.STOP:
+        return []
+    return [_err(cmd, int(st.tags[i]), "NotSupported", f"{game.types.names[st.it[S.TYPE, i]]} cannot use ability "
+                 f"{cmd.ability_id}") for i in not_mobile[:n].tolist()]
+
+
+def _group_command(game, owner: int, cmd: RawCommand) -> Optional[list[ActionError]]:
+    """The common case in one numba call (CK.group_command): Move / Attack / Hold / Stop to a valid point
+    (or none) for 2+ of owner's units. Exactly what the general path below does for such a command
+    (structures in the selection skipped, _group_order for the units); None, having changed nothing,
+    for everything else."""
+    ability = GENERAL_TO_SPECIFIC.get(cmd.ability_id, cmd.ability_id)
+    order = _GROUP_ORDERS.get(ability)
+    if order is None or cmd.queued or cmd.target_unit_tag is not None or len(cmd.unit_tags) < 2:
+        return None
+    st = game.state
+    px = py = 0.0
+    if cmd.target_point is not None:
+        x, y = cmd.target_point
+        if not (math.isfinite(x) and math.isfinite(y) and 0 <= x < st.map.width and 0 <= y < st.map.height):
+            return None
+        px, py = float(x), float(y)
+        if ability == A.MOVE and not st.terrain_pathable[int(py), int(px)]:
+            return None
+    elif ability in (A.MOVE, A.ATTACK):
+        return None
+    try:
+        tags = np.array(cmd.unit_tags, np.int64)
+    except OverflowError:
+        return None
+    slots = np.empty(len(tags), np.int64)
+    not_mobile = np.empty(len(tags), np.int64)
+    kind, shown, mode = order
+    m, n = CK.group_command(st.it, st.fl, game.tf, game.ti, st.tags.view(np.int64), owner,
+                            (1 << S.TAG_SLOT_BITS) - 1, tags, kind, shown, mode, px, py, slots, not_mobile)
+    if m < 0:
+        return None
+    if game.queued_orders:
+        fixed = set(not_mobile[:n].tolist())
+        for i in slots[:m].tolist():
+            if i not in fixed:
+                game.queued_orders.pop(i, None)
+    if ability == A.STOP or n == 0:
         return []
     return [_err(cmd, int(st.tags[i]), "NotSupported", f"{game.types.names[st.it[S.TYPE, i]]} cannot use ability "
                  f"{cmd.ability_id}") for i in not_mobile[:n].tolist()]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from sc2env.engine.kernel import T_SPEED
+from sc2env.engine.kernel import T_IS_STRUCTURE, T_SPEED
 from sc2env.engine.state import (ABILITY, ALIVE, ENGAGED, HAS_QUEUE, MINING, ORDER, OWNER, PX, TARGET, TX, TY, TYPE,
                                  X, Y)
 
@@ -62,3 +62,23 @@ def group_order(it, fl, tf, slots, kind, ability, mode, px, py, not_mobile):
         fl[PX, i] = 0.0
         it[HAS_QUEUE, i] = 0
     return n_fixed
+
+
+@njit(cache=True, _nrt=False)
+def group_command(it, fl, tf, ti, tags, owner, slot_mask, unit_tags, kind, ability, mode, px, py, slots, not_mobile):
+    """A whole group order in one call: unit_tags -> slots (every tag a live unit of owner), structures
+    dropped (a group Move / Attack / Hold / Stop skips them), then group_order on the rest.
+    Returns (m, n): the units are slots[:m], n of them did not move (not_mobile[:n]); (-1, -1), having
+    changed nothing, when a tag is not owner's or fewer than 2 units remain (the general path decides)."""
+    n = owned_slots(it, tags, owner, slot_mask, unit_tags, slots)
+    if n < 0:
+        return -1, -1
+    m = 0
+    for k in range(n):
+        i = slots[k]
+        if ti[T_IS_STRUCTURE, it[TYPE, i]] != 1:
+            slots[m] = i
+            m += 1
+    if m < 2:
+        return -1, -1
+    return m, group_order(it, fl, tf, slots[:m], kind, ability, mode, px, py, not_mobile)

@@ -55,7 +55,7 @@ class Game:
         self._fields = np.zeros((FIELD_CACHE, h, w), np.int32)
         self._cell_field = np.full(h * w, -1, np.int64)
         self._field_cell = np.full(FIELD_CACHE, -1, np.int64)
-        self._fnext = np.zeros(1 + h * w, np.int64)  # [0]: next field slot to reuse; [1:]: BFS queue
+        self._fnext = np.zeros(1 + 2 * h * w, np.int64)  # [0]: next field slot to reuse; [1:]: BFS queue
         self._fields_version = self.state.pathing_version
         self._blocked = blocked_table(self.state.pathable)  # pathing.blocked_table, rebuilt with the grid
         self._blocked_version = self.state.pathing_version
@@ -167,8 +167,7 @@ class Game:
         if self.record:
             self.log.append(["s", int(n_loops)])
         self.step_events = StepEvents()
-        minerals_before = st.pl[S.P_MINED_MINERALS].copy()
-        vespene_before = st.pl[S.P_MINED_GAS].copy()
+        mined_before = st.pl[S.P_MINED_MINERALS:S.P_MINED_GAS + 1].tolist()  # python floats: [minerals, gas][player]
         n_loops = min(int(n_loops), self.game_loop_limit - st.game_loop) if self.game_loop_limit else int(n_loops)
         left = n_loops
         while left > 0:
@@ -195,9 +194,10 @@ class Game:
                 self._handle_events(self._events[:n_events].copy())
             self._update_food()
         self._update_visibility()
-        for p in (1, 2):
-            self.step_events.collected_minerals[p] = int(st.pl[S.P_MINED_MINERALS, p] - minerals_before[p])
-            self.step_events.collected_vespene[p] = int(st.pl[S.P_MINED_GAS, p] - vespene_before[p])
+        (m0, m1, m2), (g0, g1, g2) = mined_before
+        (n0, n1, n2), (h0, h1, h2) = st.pl[S.P_MINED_MINERALS:S.P_MINED_GAS + 1].tolist()
+        self.step_events.collected_minerals.update({1: int(n1 - m1), 2: int(n2 - m2)})
+        self.step_events.collected_vespene.update({1: int(h1 - g1), 2: int(h2 - g2)})
         if self.melee:
             self._check_melee_end()
         return self.step_events
@@ -248,15 +248,13 @@ class Game:
         OK.update_food(self.state.it, self.tf, self.ti, self.types.food_provided, self.state.pl)
 
     def _update_visibility(self) -> None:
+        """Both players' vision, remembered structures and the structure count (self._structures_left)."""
         st = self.state
-        for p in (1, 2):
-            V.visibility(st.fl, st.it, self.tf, p, st.visibility[p], self.map.height, self.map.width)
-        OK.remember_structures(st.fl, st.it, self.ti, st.visibility, st.snapshot)
+        V.update_vision(st.fl, st.it, self.tf, self.ti, st.visibility, st.snapshot, self._structures_left)
 
     def _check_melee_end(self) -> None:
-        left = self._structures_left
-        V.structures_left(self.state.it, self.ti, left)
-        has1, has2 = left[1] > 0, left[2] > 0
+        _, left1, left2 = self._structures_left.tolist()  # counted by _update_visibility at the end of step()
+        has1, has2 = left1 > 0, left2 > 0
         if not has1 and not has2:
             self.results = {1: Result.Tie, 2: Result.Tie}
         elif not has1:

@@ -107,7 +107,7 @@ def _queued_orders(game, player, slots, u) -> None:
 
 
 def ability_table(game):
-    """Static per-ability requirement rows for OK.available_mask (built once per game)."""
+    """Static per-ability requirement rows for OK.available_mask, packed (built once per game)."""
     cached = getattr(game, "_ability_table", None)
     if cached is not None:
         return cached
@@ -144,55 +144,54 @@ def ability_table(game):
     rows.append((195, OK.AK_RALLY, 0, 0, 0, [], [], False, 0))
     rows.append((203, OK.AK_RALLY_CC, 0, 0, 0, [], [], False, 0))
     n = len(rows)
-    tech = np.full((n, 4), -1, np.int64)
-    producers = np.full((n, 2), -1, np.int64)
+    ids = np.array([r[0] for r in rows], np.int32)
+    unique_ids, unique_index = np.unique(ids, return_inverse=True)  # ids ascending, each row's index into them
+    a_int = np.full((n, OK.N_A_INT), -1, np.int64)
+    a_cost = np.zeros((n, 3), np.float64)
     for k, row in enumerate(rows):
-        tech[k, : len(row[5])] = row[5]
-        producers[k, : len(row[6])] = row[6]
-    nt = types.count
-    cached = game._ability_table = dict(
-        ids=np.array([r[0] for r in rows], np.int32), kind=np.array([r[1] for r in rows], np.int64),
-        minerals=np.array([r[2] for r in rows], np.float64), vespene=np.array([r[3] for r in rows], np.float64),
-        food=np.array([r[4] for r in rows], np.float64), tech=tech, producers=producers,
-        attached=np.array([r[7] for r in rows], np.bool_), upgrade=np.array([r[8] for r in rows], np.int64),
-        is_structure=types.is_structure.copy(), townhall=types.by_name["CommandCenter"],
-        # np.unique(ids[mask]) without sorting every call: unique ids once, each row's index into them.
-        unique_ids=np.unique(np.array([r[0] for r in rows], np.int32)),
-        unique_index=np.unique(np.array([r[0] for r in rows], np.int32), return_inverse=True)[1].astype(np.int64),
-        scratch=[np.zeros(nt, np.int64) for _ in range(4)] + [np.zeros(2, np.int64), np.zeros(n, np.int64)])
+        a_int[k, OK.A_KIND] = row[1]
+        a_int[k, OK.A_TECH: OK.A_TECH + len(row[5])] = row[5]
+        a_int[k, OK.A_PRODUCER: OK.A_PRODUCER + len(row[6])] = row[6]
+        a_int[k, OK.A_ATTACHED] = int(row[7])
+        a_int[k, OK.A_UPGRADE] = row[8]
+        a_int[k, OK.A_UNIQUE] = unique_index[k]
+        a_cost[k] = row[2], row[3], row[4]
+    cached = game._ability_table = dict(a_int=a_int, a_cost=a_cost, unique_ids=unique_ids.astype(np.int32),
+                                        is_structure=types.is_structure.copy(),
+                                        townhall=int(types.by_name["CommandCenter"]))
     return cached
 
 
-def available_abilities(game, player: int) -> np.ndarray:
-    """Ability ids at least one of the player's units can use now (cost, supply and tech checked)."""
-    st = game.state
-    a = ability_table(game)
-    finished, ready, ready_techlab, ready_free, flags, out = a["scratch"]
-    OK.available_mask(st.it, game.tf, game.ti, st.pl, st.upgrades[player], player, a["kind"], a["minerals"],
-                      a["vespene"], a["food"], a["tech"], a["producers"], a["attached"], a["upgrade"],
-                      a["is_structure"], a["townhall"], finished, ready, ready_techlab, ready_free, flags, out)
-    hit = np.zeros(len(a["unique_ids"]), np.bool_)
-    hit[a["unique_index"][out == 1]] = True
-    return a["unique_ids"][hit]
+class _ObsBuffers:
+    """Per-game inputs and scratch of OK.observe_player, sized by the state's capacity."""
+
+    def __init__(self, game) -> None:
+        capacity = game.state.capacity
+        a = ability_table(game)
+        self.capacity = capacity
+        self.units = np.zeros(capacity, UNIT_DTYPE)  # rows 0..n are the table of the last call
+        self.unit_bytes = self.units.view(np.uint8)
+        self.unit_memory = memoryview(self.unit_bytes)
+        self.slots = np.empty(capacity, np.int64)
+        self.display = np.empty(capacity, np.int8)
+        self.per_home = np.empty(capacity, np.int64)
+        self.unit_ids, self.build_ability, self.research = _lookup_tables(game)
+        self.a_int, self.a_cost, self.is_structure = a["a_int"], a["a_cost"], a["is_structure"]
+        self.townhall, self.unique_ids = a["townhall"], a["unique_ids"]
+        self.facts = np.zeros((4, game.types.count), np.int64)
+        self.flags = np.zeros(2, np.int64)
+        self.mask = np.zeros(len(self.a_int), np.int64)
+        self.hit = np.zeros(len(self.unique_ids), np.int64)
+        self.numbers = np.zeros(OK.N_NUMBERS, np.float64)
+        self.abilities = np.zeros(len(self.unique_ids), np.int32)
+        self.upgrades = np.zeros(game.state.upgrades.shape[1], np.int32)
 
 
-def player_common(game, player: int) -> PlayerCommon:
-    st = game.state
-    counts = np.zeros(4)
-    OK.player_counts(st.it, game.tf, game.ti, player, counts)
-    food_army, workers, idle, army = counts.tolist()
-    pl = st.pl[:, player].tolist()  # python floats: cheaper than numpy scalars field by field
-    return PlayerCommon(
-        player_id=player,
-        minerals=int(pl[S.P_MINERALS]),
-        vespene=int(pl[S.P_VESPENE]),
-        food_cap=int(pl[S.P_FOOD_CAP]),
-        food_used=math.ceil(pl[S.P_FOOD_USED]),
-        food_army=math.ceil(food_army),
-        food_workers=int(workers),
-        idle_worker_count=int(idle),
-        army_count=int(army),
-    )
+def _buffers(game) -> _ObsBuffers:
+    cached = getattr(game, "_obs_buffers", None)
+    if cached is None or cached.capacity != game.state.capacity:
+        cached = game._obs_buffers = _ObsBuffers(game)
+    return cached
 
 
 def _terrain_planes(game) -> tuple[np.ndarray, np.ndarray]:
@@ -218,13 +217,30 @@ def _all_visible(game) -> np.ndarray:
 
 
 def build_observation(game, player: int) -> Observation:
+    """`player`'s Observation: one kernel call (OK.observe_player) fills the unit table, counts,
+    abilities and upgrades; the rest is the planes (read-only, shared while they do not change)."""
     st = game.state
+    b = _buffers(game)
+    if len(game._research_total) < st.capacity:
+        game._research_total = np.concatenate([game._research_total,
+                                               np.zeros(st.capacity - len(game._research_total))])
+    n, n_abilities, n_upgrades = OK.observe_player(
+        b.units, b.unit_bytes, player, game.fog_of_war, st.fl, st.it, st.tags, game.tf, game.ti, st.pl, st.upgrades,
+        st.snapshot, st.visibility, game.map.terrain_height, b.unit_ids, b.build_ability, b.research,
+        game._research_total, b.slots, b.display, b.per_home, b.a_int, b.a_cost, b.is_structure, b.townhall,
+        b.facts, b.flags, b.mask, b.unique_ids, b.hit, b.numbers, b.abilities, b.upgrades)
+    # Copied as bytes: numpy copies a structured dtype with sub-array fields field by field (~20x slower).
+    units = np.frombuffer(bytearray(b.unit_memory[:n * UNIT_DTYPE.itemsize]), UNIT_DTYPE)
+    if game.queued_orders:
+        _queued_orders(game, player, b.slots[:n], units)
+    food_army, workers, idle, army, minerals, vespene, food_cap, food_used, score = b.numbers.tolist()
+    common = PlayerCommon(player_id=player, minerals=int(minerals), vespene=int(vespene), food_cap=int(food_cap),
+                          food_used=math.ceil(food_used), food_army=math.ceil(food_army), food_workers=int(workers),
+                          idle_worker_count=int(idle), army_count=int(army))
     height, creep = _static_planes(game)
     pathable, placeable = _terrain_planes(game)
     vis = st.visibility[player].copy() if game.fog_of_war else _all_visible(game)
     planes = MapPlanes(height=height, pathable=pathable, placeable=placeable, visibility=vis, creep=creep)
-    ups = st.upgrades[player]
-    score = float(st.pl[S.P_MINED_MINERALS, player] + st.pl[S.P_MINED_GAS, player] + st.pl[S.P_KILLED_VALUE, player])
-    return Observation(game_loop=st.game_loop, player=player_common(game, player), units=unit_table(game, player),
-                       map=planes, available_abilities=available_abilities(game, player),
-                       upgrades=ups[ups > 0].astype(np.int32), score=score)
+    return Observation(game_loop=st.game_loop, player=common, units=units, map=planes,
+                       available_abilities=b.abilities[:n_abilities].copy(), upgrades=b.upgrades[:n_upgrades].copy(),
+                       score=score)

@@ -13,7 +13,8 @@ from numba import njit
 from sc2env.engine.kernel import (K_MINERAL, K_REFINERY, K_TOWNHALL, K_UNIT, K_WORKER, K_GEYSER, T_BUILD_TIME,
                                   T_FOOD_REQ, T_HP, T_INFANTRY, T_IS_STRUCTURE, T_KIND, T_RADIUS, T_SHIELD)
 from sc2env.engine.state import (ABILITY, ADDON, ALIVE, BUILT, CONSTRUCT, CONTENTS, COOLDOWN, ENGAGED, FACING, GATHER,
-                                 HOME, HP, IDLE, MINING, ORDER, OWNER, P_FOOD_CAP, P_FOOD_USED, P_WEAPONS, PROD0,
+                                 HOME, HP, IDLE, MINING, ORDER, OWNER, P_FOOD_CAP, P_FOOD_USED, P_KILLED_VALUE,
+                                 P_MINED_GAS, P_MINED_MINERALS, P_WEAPONS, PROD0,
                                  PROGRESS, QUEUE0, RESEARCH, RESEARCHT, RETURN, SHIELD, TARGET, TX, TY, TYPE, X, Y,
                                  NEUTRAL, FOOD_CAP_MAX)
 
@@ -214,14 +215,13 @@ def remember_structures(fl, it, ti, vis, snapshot):
 
 
 @njit(cache=True, _nrt=False)
-def ability_facts(it, tf, ti, player, finished, ready, ready_techlab, ready_free, flags):
-    """Per unit type of `player`: finished count, ready (finished, not building an add-on) count,
-    ready with a finished TechLab attached, ready without an add-on; flags = [any mobile, any worker]."""
-    finished[:] = 0
-    ready[:] = 0
-    ready_techlab[:] = 0
-    ready_free[:] = 0
-    flags[:] = 0
+def ability_facts(it, tf, ti, player, facts, flags):
+    """Per unit type t of `player`: facts[0, t] finished, facts[1, t] ready (finished, not building an
+    add-on), facts[2, t] ready with a finished TechLab attached, facts[3, t] ready without an add-on;
+    flags = [any mobile, any worker]."""
+    facts[:, :] = 0
+    flags[0] = 0
+    flags[1] = 0
     for i in range(it.shape[1]):
         if it[ALIVE, i] != 1 or it[OWNER, i] != player:
             continue
@@ -232,36 +232,39 @@ def ability_facts(it, tf, ti, player, finished, ready, ready_techlab, ready_free
             flags[1] = 1
         if it[BUILT, i] != 1:
             continue
-        finished[t] += 1
+        facts[0, t] += 1
         if it[ORDER, i] == CONSTRUCT:
             continue
-        ready[t] += 1
+        facts[1, t] += 1
         a = it[ADDON, i]
         if a < 0:
-            ready_free[t] += 1
+            facts[3, t] += 1
         elif it[ALIVE, a] == 1 and it[BUILT, a] == 1 and ti[T_KIND, it[TYPE, a]] != 6:  # not a Reactor
-            ready_techlab[t] += 1
+            facts[2, t] += 1
 
 
 # Rows of the ability table (built by sc2env.engine.observe.ability_table).
 AK_MOBILE, AK_WORKER, AK_BUILD, AK_TRAIN, AK_ADDON, AK_RESEARCH, AK_RALLY, AK_RALLY_CC = range(8)
+# Columns of its int part a_int[row, :] and its cost part a_cost[row, :].
+A_KIND, A_TECH, A_PRODUCER, A_ATTACHED, A_UPGRADE, A_UNIQUE = 0, 1, 5, 7, 8, 9
+N_TECH, N_PRODUCERS, N_A_INT = 4, 2, 10
+A_MINERALS, A_VESPENE, A_FOOD = 0, 1, 2
 
 
 @njit(cache=True, _nrt=False)
-def available_mask(it, tf, ti, pl, upgrades_row, player, a_kind, a_minerals, a_vespene, a_food, a_tech,
-                   a_producers, a_attached, a_upgrade, is_structure, townhall_type, finished, ready,
-                   ready_techlab, ready_free, flags, out):
+def available_mask(it, tf, ti, pl, upgrades_row, player, a_int, a_cost, is_structure, townhall_type, facts, flags,
+                   out):
     """out[k] = 1 when ability row k is usable by one of `player`'s units now."""
-    ability_facts(it, tf, ti, player, finished, ready, ready_techlab, ready_free, flags)
+    ability_facts(it, tf, ti, player, facts, flags)
     minerals = pl[0, player]
     vespene = pl[1, player]
     food_left = pl[P_FOOD_CAP, player] - pl[P_FOOD_USED, player]
     any_ready_structure = False
-    for t in range(ready.shape[0]):
-        if ready[t] > 0 and is_structure[t]:
+    for t in range(facts.shape[1]):
+        if facts[1, t] > 0 and is_structure[t]:
             any_ready_structure = True
-    for k in range(a_kind.shape[0]):
-        kind = a_kind[k]
+    for k in range(a_int.shape[0]):
+        kind = a_int[k, A_KIND]
         ok = False
         if kind == AK_MOBILE:
             ok = flags[0] == 1
@@ -270,31 +273,75 @@ def available_mask(it, tf, ti, pl, upgrades_row, player, a_kind, a_minerals, a_v
         elif kind == AK_RALLY:
             ok = any_ready_structure
         elif kind == AK_RALLY_CC:
-            ok = ready[townhall_type] > 0
-        elif minerals >= a_minerals[k] and vespene >= a_vespene[k]:
+            ok = facts[1, townhall_type] > 0
+        elif minerals >= a_cost[k, A_MINERALS] and vespene >= a_cost[k, A_VESPENE]:
             tech = True
-            if a_tech[k, 0] >= 0:
+            if a_int[k, A_TECH] >= 0:
                 tech = False
-                for r in range(a_tech.shape[1]):
-                    if a_tech[k, r] >= 0 and finished[a_tech[k, r]] > 0:
+                for r in range(N_TECH):
+                    if a_int[k, A_TECH + r] >= 0 and facts[0, a_int[k, A_TECH + r]] > 0:
                         tech = True
             if kind == AK_BUILD:
                 ok = tech and flags[1] == 1
             elif kind == AK_TRAIN:
-                if tech and a_food[k] <= food_left:
-                    for r in range(a_producers.shape[1]):
-                        p = a_producers[k, r]
-                        if p >= 0 and ((ready_techlab[p] > 0) if a_attached[k] else (ready[p] > 0)):
+                if tech and a_cost[k, A_FOOD] <= food_left:
+                    for r in range(N_PRODUCERS):
+                        p = a_int[k, A_PRODUCER + r]
+                        if p >= 0 and ((facts[2, p] > 0) if a_int[k, A_ATTACHED] == 1 else (facts[1, p] > 0)):
                             ok = True
             elif kind == AK_ADDON:
-                for r in range(a_producers.shape[1]):
-                    p = a_producers[k, r]
-                    if p >= 0 and ready_free[p] > 0:
+                for r in range(N_PRODUCERS):
+                    p = a_int[k, A_PRODUCER + r]
+                    if p >= 0 and facts[3, p] > 0:
                         ok = True
             elif kind == AK_RESEARCH:
                 done = False
                 for r in range(upgrades_row.shape[0]):
-                    if upgrades_row[r] == a_upgrade[k]:
+                    if upgrades_row[r] == a_int[k, A_UPGRADE]:
                         done = True
-                ok = (not done) and ready[a_producers[k, 0]] > 0
+                ok = (not done) and facts[1, a_int[k, A_PRODUCER]] > 0
         out[k] = 1 if ok else 0
+
+
+# numbers[:] written by observe_player (float64): PlayerCommon's counts and the score.
+(N_FOOD_ARMY, N_WORKERS, N_IDLE, N_ARMY, N_MINERALS, N_VESPENE, N_FOOD_CAP, N_FOOD_USED, N_SCORE) = range(9)
+N_NUMBERS = 9
+
+
+@njit(cache=True, _nrt=False)
+def observe_player(u, u_bytes, player, fog, fl, it, tags, tf, ti, pl, upgrades, snapshot, visibility, height,
+                   unit_ids, build_ability, research_ability, research_total, slots, display, per_home,
+                   a_int, a_cost, is_structure, townhall_type, facts, flags, mask, unique_ids, hit,
+                   numbers, ability_out, upgrade_out):
+    """One call for everything of an Observation that comes from the arrays: the unit table into
+    rows 0..n of u (zeroed first through u_bytes, its byte view), PlayerCommon's numbers, the
+    available ability ids (ascending, each once) and the finished upgrades.
+    Returns (n units, n abilities, n upgrades); the rest are caller-owned scratch buffers."""
+    n = select_units(fl, it, ti, snapshot[player], visibility[player], player, fog, slots, display)
+    row_bytes = u_bytes.shape[0] // u.shape[0]
+    u_bytes[:n * row_bytes] = 0
+    fill_units(u, slots[:n], display[:n], player, fl, it, tags, tf, ti, pl, height, unit_ids, build_ability,
+               research_ability, research_total, per_home)
+    player_counts(it, tf, ti, player, numbers)
+    numbers[N_MINERALS] = pl[0, player]
+    numbers[N_VESPENE] = pl[1, player]
+    numbers[N_FOOD_CAP] = pl[P_FOOD_CAP, player]
+    numbers[N_FOOD_USED] = pl[P_FOOD_USED, player]
+    numbers[N_SCORE] = pl[P_MINED_MINERALS, player] + pl[P_MINED_GAS, player] + pl[P_KILLED_VALUE, player]
+    available_mask(it, tf, ti, pl, upgrades[player], player, a_int, a_cost, is_structure, townhall_type, facts,
+                   flags, mask)
+    hit[:] = 0
+    for k in range(a_int.shape[0]):
+        if mask[k] == 1:
+            hit[a_int[k, A_UNIQUE]] = 1
+    n_abilities = 0
+    for k in range(unique_ids.shape[0]):
+        if hit[k] == 1:
+            ability_out[n_abilities] = unique_ids[k]
+            n_abilities += 1
+    n_upgrades = 0
+    for r in range(upgrades.shape[1]):
+        if upgrades[player, r] > 0:
+            upgrade_out[n_upgrades] = upgrades[player, r]
+            n_upgrades += 1
+    return n, n_abilities, n_upgrades

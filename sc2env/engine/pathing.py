@@ -3,7 +3,7 @@
 A unit walks straight at its goal when the segment between them crosses only pathable cells;
 otherwise it steps to the neighbouring cell with the smallest BFS distance to the goal cell.
 Distance fields are cached per goal cell (`fields[k]`, `cell_field[cell] -> k`, round-robin
-eviction: `fnext[0]` is the next slot to reuse, `fnext[1:]` the BFS queue, H * W entries) and dropped by the Python layer whenever a structure changes the pathing grid.
+eviction: `fnext[0]` is the next slot to reuse, `fnext[1:]` the BFS queue, 2 * H * W entries) and dropped by the Python layer whenever a structure changes the pathing grid.
 """
 
 from __future__ import annotations
@@ -106,18 +106,21 @@ def _build_field(pathable, gx, gy, out, queue):
 
     Blocked cells next to the goal (the goal is a structure or resource) are flooded
     within 3 cells of it so that its footprint's border becomes reachable. `queue` is
-    scratch of H * W entries (cells as y * W + x).
+    scratch of 2 * H * W entries (x, y of the queued cells).
     """
     h, w = pathable.shape
+    qx = queue[:h * w]
+    qy = queue[h * w:2 * h * w]
     out[:, :] = -1
     head = 0
     tail = 0
     out[gy, gx] = 0
-    queue[tail] = gy * w + gx
+    qx[tail] = gx
+    qy[tail] = gy
     tail += 1
     while head < tail:
-        cx = queue[head] % w
-        cy = queue[head] // w
+        cx = qx[head]
+        cy = qy[head]
         head += 1
         d = out[cy, cx]
         from_blocked = pathable[cy, cx] == 0
@@ -130,7 +133,8 @@ def _build_field(pathable, gx, gy, out, queue):
                 if not from_blocked or abs(nx - gx) > 3 or abs(ny - gy) > 3:
                     continue
             out[ny, nx] = d + 1
-            queue[tail] = ny * w + nx
+            qx[tail] = nx
+            qy[tail] = ny
             tail += 1
 
 

@@ -6,6 +6,7 @@ import numpy as np
 from numba import njit
 
 from sc2env.engine.kernel import T_IS_STRUCTURE, T_SIGHT
+from sc2env.engine.observe_kernel import remember_structures
 from sc2env.engine.state import ALIVE, OWNER, TYPE, X, Y
 
 
@@ -54,3 +55,15 @@ def structures_left(it, ti, out):
             o = it[OWNER, i]
             if o == 1 or o == 2:
                 out[o] += 1
+
+
+@njit(cache=True, _nrt=False)
+def update_vision(fl, it, tf, ti, vis, snapshot, structures):
+    """End of a step in one call: vision of players 1 and 2 (vis[p]), enemy structures they see now
+    remembered (snapshot), and structures[p] = live structures of each player (the victory rule)."""
+    h = vis.shape[1]
+    w = vis.shape[2]
+    for p in (1, 2):
+        visibility(fl, it, tf, p, vis[p], h, w)
+    remember_structures(fl, it, ti, vis, snapshot)
+    structures_left(it, ti, structures)

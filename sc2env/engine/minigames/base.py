@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sc2env.engine.maps import MapSpec, flat_map
+from sc2env.engine.minigames import reward_kernel as RK
 from sc2env.engine.minigames.layout import MAP_SIZE
 from sc2env.engine.scenario import Scenario
 from sc2env.engine.state import X, Y
@@ -54,6 +55,17 @@ class MiniGame(Scenario):
     @staticmethod
     def slots(game, owner: int, unit_type: int) -> np.ndarray:
         return np.asarray(game.units(owner, unit_type), dtype=np.int64)
+
+    @staticmethod
+    def count(game, owner: int, unit_type: int) -> int:
+        """len(slots(...)) in one numba call (the rules ask every step; the slots only on a respawn)."""
+        return RK.count_units(game.state.it, owner, game.types.index.get(unit_type, -2))
+
+    @staticmethod
+    def nearest_distance(game, owner: int, unit_type: int, x: float, y: float) -> tuple[int, float]:
+        """(count, smallest distance from one of those units to (x, y), inf if none)."""
+        return RK.nearest_distance(game.state.fl, game.state.it, owner, game.types.index.get(unit_type, -2),
+                                   float(x), float(y))
 
     @staticmethod
     def positions(game, slots: np.ndarray) -> np.ndarray:

@@ -28,13 +28,14 @@ class FindAndDefeatZerglings(MiniGame):
 
     def reward_and_done(self, game, events):
         reward = float(self.deaths(events, ENEMY, UnitType.Zergling) - self.deaths(events, AGENT, UnitType.Marine))
-        marines = self.slots(game, AGENT, UnitType.Marine)
-        if len(marines) and len(self.slots(game, ENEMY, UnitType.Zergling)) == 0:
+        n_marines = self.count(game, AGENT, UnitType.Marine)
+        if n_marines and self.count(game, ENEMY, UnitType.Zergling) == 0:
             # A new set: >= 9 from every marine, >= 5 from each other.
+            marines = self.slots(game, AGENT, UnitType.Marine)
             points = sample_points(self.rng, self.zergling_count, avoid=self.positions(game, marines),
                                    min_avoid=9.0, min_gap=5.0)
             self.place(game, UnitType.Zergling, ENEMY, points)
-        return [reward], len(marines) == 0
+        return [reward], n_marines == 0
 
 
 class _Waves(MiniGame):
@@ -69,9 +70,9 @@ class _Waves(MiniGame):
         reward = -float(self.deaths(events, AGENT, UnitType.Marine))
         for unit_type, value in self.kill_reward.items():
             reward += value * self.deaths(events, ENEMY, unit_type)
-        marines = self.slots(game, AGENT, UnitType.Marine)
-        enemies = [s for t in self.kill_reward for s in self.slots(game, ENEMY, t)]
-        if len(marines) and not enemies:
+        n_marines = self.count(game, AGENT, UnitType.Marine)
+        if n_marines and not any(self.count(game, ENEMY, t) for t in self.kill_reward):
+            marines = self.slots(game, AGENT, UnitType.Marine)
             marine_x, enemy_x = self._sides()
             # Survivors keep their health; reinforcements arrive at full health.
             line = vertical_line(marine_x, len(marines) + self.reinforcements)
@@ -79,7 +80,7 @@ class _Waves(MiniGame):
                 self.teleport(game, int(slot), float(x), float(y))
             self.place(game, UnitType.Marine, AGENT, line[len(marines):])
             self._spawn_wave(game, enemy_x)
-        return [reward], len(marines) == 0
+        return [reward], n_marines == 0
 
 
 class DefeatRoaches(_Waves):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sc2env.engine.minigames import reward_kernel as RK
 from sc2env.engine.minigames.base import AGENT, NEUTRAL, MiniGame, UnitType
 from sc2env.engine.minigames.layout import sample_points
 
@@ -32,14 +33,13 @@ class MoveToBeacon(MiniGame):
         self.beacon_xy = point[0]
 
     def reward_and_done(self, game, events):
-        marines = self.slots(game, AGENT, UnitType.Marine)
-        pos = self.positions(game, marines)
+        n, nearest = self.nearest_distance(game, AGENT, UnitType.Marine, self.beacon_xy[0], self.beacon_xy[1])
         reward = 0.0
-        if len(pos) and np.min(np.hypot(*(pos - self.beacon_xy).T)) <= self.beacon_radius + MARINE_RADIUS:
+        if n and nearest <= self.beacon_radius + MARINE_RADIUS:
             reward = 1.0
             game.remove_unit(self.beacon)
-            self._spawn_beacon(game, pos, self.respawn_gap)
-        return [reward], len(marines) == 0
+            self._spawn_beacon(game, self.positions(game, self.slots(game, AGENT, UnitType.Marine)), self.respawn_gap)
+        return [reward], n == 0
 
 
 class CollectMineralShards(MiniGame):
@@ -60,22 +60,27 @@ class CollectMineralShards(MiniGame):
 
     def _spawn_shards(self, game, marines: np.ndarray) -> None:
         points = sample_points(self.rng, self.shard_count, avoid=marines, min_avoid=self.spawn_gap, min_gap=1.5)
-        self.shards = dict(zip(self.place(game, UnitType.MineralShard, NEUTRAL, points), map(tuple, points)))
+        slots = self.place(game, UnitType.MineralShard, NEUTRAL, points)
+        self.shards = dict(zip(slots, map(tuple, points)))
+        # The same shards as arrays for RK.markers_reached: slot, position, still there.
+        self._shard_slots = slots
+        self._shard_xy = np.array(points, dtype=np.float64).reshape(-1, 2)
+        self._shard_left = np.ones(len(slots), np.uint8)
+        self._shard_hit = np.zeros(len(slots), np.uint8)
 
     def reward_and_done(self, game, events):
-        marines = self.slots(game, AGENT, UnitType.Marine)
-        pos = self.positions(game, marines)
+        marine = game.types.index.get(UnitType.Marine, -2)
+        n = RK.markers_reached(game.state.fl, game.state.it, AGENT, marine, self._shard_xy, self._shard_left,
+                               self.shard_radius + MARINE_RADIUS, self._shard_hit)
         reward = 0.0
-        if len(pos):
-            if self.shards:  # every shard against every marine at once, removed in the same order as before
-                slots = list(self.shards)
-                xy = np.array([self.shards[s] for s in slots])
-                near = np.hypot(pos[None, :, 0] - xy[:, 0, None], pos[None, :, 1] - xy[:, 1, None]).min(axis=1)
-                for slot, hit in zip(slots, (near <= self.shard_radius + MARINE_RADIUS).tolist()):
-                    if hit:
-                        reward += 1.0
-                        game.remove_unit(slot)
-                        del self.shards[slot]
+        if n:
+            if self.shards:  # every shard against every marine at once, removed in placement order
+                for k in np.flatnonzero(self._shard_hit).tolist():
+                    slot = self._shard_slots[k]
+                    reward += 1.0
+                    game.remove_unit(slot)
+                    del self.shards[slot]
+                    self._shard_left[k] = 0
             if not self.shards:
-                self._spawn_shards(game, pos)
-        return [reward], len(marines) == 0
+                self._spawn_shards(game, self.positions(game, self.slots(game, AGENT, UnitType.Marine)))
+        return [reward], n == 0

@@ -1,5 +1,6 @@
 """Group orders (one Move / Attack / Hold / Stop for many units) take a vectorised path in
-sc2env.engine.commands; it must leave exactly the state and errors of the per-unit path."""
+sc2env.engine.commands (one numba call, _group_command; else _owned_slots + _group_order); each
+must leave exactly the state and errors of the per-unit path."""
 
 from __future__ import annotations
 
@@ -36,8 +37,10 @@ def _commands(game: Game, rng: np.random.Generator) -> list[RawCommand]:
     return cmds
 
 
-def _play(monkeypatch, seed: int, vectorised: bool):
+def _play(monkeypatch, seed: int, vectorised: bool, one_call: bool = True):
     with monkeypatch.context() as m:
+        if not vectorised or not one_call:
+            m.setattr(C, "_group_command", lambda *a: None)
         if not vectorised:
             m.setattr(C, "_group_order", lambda *a: None)
             m.setattr(C, "_owned_slots", lambda *a: None)
@@ -56,8 +59,18 @@ def _play(monkeypatch, seed: int, vectorised: bool):
 @pytest.mark.parametrize("seed", [1, 2])
 def test_group_orders_match_per_unit_orders(monkeypatch, seed):
     slow = _play(monkeypatch, seed, vectorised=False)
-    fast = _play(monkeypatch, seed, vectorised=True)
     assert sum(len(e) for e in slow[0]) > 0  # the commands did produce errors to compare
-    assert fast[0] == slow[0]
-    assert fast[1] == slow[1]
-    assert fast[2] == slow[2]
+    for fast in (_play(monkeypatch, seed, vectorised=True), _play(monkeypatch, seed, vectorised=True, one_call=False)):
+        assert fast[0] == slow[0]
+        assert fast[1] == slow[1]
+        assert fast[2] == slow[2]
+
+
+def test_one_call_group_path_is_taken():
+    """The common group order goes through CK.group_command (else the test above compares nothing new)."""
+    game = _mid_game(3)
+    slots = game.units(1, 45)
+    scvs = tuple(int(game.state.tags[i]) for i in slots[:4])
+    here = game.position(int(slots[0]))  # a pathable point
+    assert C._group_command(game, 1, RawCommand(MOVE, scvs, target_point=here)) == []
+    assert C._group_command(game, 1, RawCommand(MOVE, scvs, target_point=here, queued=True)) is None
