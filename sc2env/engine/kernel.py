@@ -181,27 +181,27 @@ CBUCKET = 2.0  # finer hash for collisions: largest radius sum (two Siege Tanks)
 def work_size(capacity: int, h: int, w: int) -> int:
     """Entries of simulate's int64 scratch: both spatial hashes, per-slot lists, the shot queue."""
     nb = int(np.ceil(w / BUCKET)) * int(np.ceil(h / BUCKET))
-    return 4 * nb + int(np.ceil(w / CBUCKET)) * int(np.ceil(h / CBUCKET)) + 5 * capacity + 1
+    return 3 * nb + int(np.ceil(w / CBUCKET)) * int(np.ceil(h / CBUCKET)) + 5 * capacity + 1
 
 
 @njit(cache=True, _nrt=False)
-def _build_buckets(fl, it, live, n_live, head, nxt, count, nbx, nby):
-    """Spatial hash of live units: head[bucket] -> first slot, nxt[slot] -> next slot (deterministic
-    order); count[owner * buckets + bucket] = live units of players 1 and 2 there (lets scans skip empty buckets)."""
+def _build_buckets(fl, it, live, n_live, head, nxt, nbx, nby):
+    """Spatial hash of the live units of players 1 and 2, one list per owner: head[owner * buckets +
+    bucket] -> first slot, nxt[slot] -> next slot (a target scan walks only the enemy's lists)."""
     head[:] = -1
-    count[:] = 0
+    nb = nbx * nby
     for k in range(n_live - 1, -1, -1):
         i = live[k]
         if it[ALIVE, i] != 1:
             continue
+        o = it[OWNER, i]
+        if o != 1 and o != 2:
+            continue
         bx = min(max(int(fl[X, i] / BUCKET), 0), nbx - 1)
         by = min(max(int(fl[Y, i] / BUCKET), 0), nby - 1)
-        b = by * nbx + bx
+        b = o * nb + by * nbx + bx
         nxt[i] = head[b]
         head[b] = i
-        o = it[OWNER, i]
-        if o == 1 or o == 2:
-            count[o * nbx * nby + b] += 1
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -230,7 +230,7 @@ def _build_collision_buckets(fl, it, tf, ti, live, n_live, head, nxt, nbx, nby):
 
 
 @njit(cache=True, _nrt=False)
-def _acquire(i, fl, it, tf, ti, radius, head, nxt, count, nbx, nby):
+def _acquire(i, fl, it, tf, ti, radius, head, nxt, nbx, nby):
     """Best target for unit i within `radius` (edge distance): armed units first, then others, then structures.
 
     Ties go to the lower slot, so the answer does not depend on the scan order.
@@ -245,23 +245,30 @@ def _acquire(i, fl, it, tf, ti, radius, head, nxt, count, nbx, nby):
     by0 = max(int((y - reach) / BUCKET), 0)
     by1 = min(int((y + reach) / BUCKET), nby - 1)
     enemy = 3 - it[OWNER, i]
-    if enemy < 1 or enemy > 2:
+    if enemy < 1 or enemy > 2 or ti[W_GROUND, it[TYPE, i]] != 1:  # _can_target would refuse every unit
         return -1
+    ri = tf[T_RADIUS, it[TYPE, i]]
+    nb = nbx * nby
     for by in range(by0, by1 + 1):
         for bx in range(bx0, bx1 + 1):
-            if count[enemy * nbx * nby + by * nbx + bx] == 0:
-                continue
-            j = head[by * nbx + bx]
+            j = head[enemy * nb + by * nbx + bx]
             while j >= 0:
                 if _can_target(it, ti, tf, i, j):
-                    d = _gap(fl, tf, it, i, j)
-                    if d <= radius:
-                        tj = it[TYPE, j]
-                        prio = 0.0 if tf[W_DAMAGE, tj] > 0 else (1000.0 if ti[T_IS_STRUCTURE, tj] == 0 else 2000.0)
-                        score = prio + d
-                        if score < best_score or (score == best_score and j < best):
-                            best_score = score
-                            best = j
+                    # Far units skip the square root: _gap >= centre distance - ri - (j's radius, or the
+                    # half-diagonal of its footprint), so past `far` it exceeds radius (1e-6: rounding).
+                    tj = it[TYPE, j]
+                    side = tf[T_FOOTPRINT, tj]
+                    far = radius + ri + (side * 0.7072 if side > 0.0 else tf[T_RADIUS, tj]) + 1e-6
+                    dx = fl[X, j] - x
+                    dy = fl[Y, j] - y
+                    if dx * dx + dy * dy <= far * far:
+                        d = _gap(fl, tf, it, i, j)
+                        if d <= radius:
+                            prio = 0.0 if tf[W_DAMAGE, tj] > 0 else (1000.0 if ti[T_IS_STRUCTURE, tj] == 0 else 2000.0)
+                            score = prio + d
+                            if score < best_score or (score == best_score and j < best):
+                                best_score = score
+                                best = j
                 j = nxt[j]
     return best
 
@@ -399,9 +406,8 @@ def simulate(fl, it, pl, tf, ti, pathable, table, fields, cell_field, field_cell
     cnby = int(np.ceil(h / CBUCKET))
     # Scratch from the caller (see work_size): spatial hashes, the live slots, shots fired this loop.
     nb = nbx * nby
-    head = work[0:nb]
-    count = work[nb:4 * nb]  # count[owner * nb + bucket]
-    o = 4 * nb
+    head = work[0:3 * nb]  # head[owner * nb + bucket]
+    o = 3 * nb
     chead = work[o:o + cnbx * cnby]
     o += cnbx * cnby
     nxt = work[o:o + cap]
@@ -421,7 +427,7 @@ def simulate(fl, it, pl, tf, ti, pathable, table, fields, cell_field, field_cell
     for loop in range(n_loops):
         stop = False
         now = loop0 + loop
-        _build_buckets(fl, it, live, n_live, head, nxt, count, nbx, nby)
+        _build_buckets(fl, it, live, n_live, head, nxt, nbx, nby)
         # --- timers, production, research, construction
         for k in range(n_live):
             i = live[k]
@@ -473,7 +479,7 @@ def simulate(fl, it, pl, tf, ti, pathable, table, fields, cell_field, field_cell
                 # by attack-moving to where they stand (they walk back afterwards).
                 if order == IDLE and tf[W_DAMAGE, t] > 0.0 and ti[T_KIND, t] != K_WORKER and speed > 0.0 \
                         and (now + i) % ACQUIRE_PERIOD == 0:
-                    j = _acquire(i, fl, it, tf, ti, max(tf[W_RANGE, t], tf[T_SIGHT, t]), head, nxt, count, nbx, nby)
+                    j = _acquire(i, fl, it, tf, ti, max(tf[W_RANGE, t], tf[T_SIGHT, t]), head, nxt, nbx, nby)
                     if j >= 0:
                         it[ORDER, i] = ATTACK_MOVE
                         it[ABILITY, i] = 23
@@ -520,7 +526,7 @@ def simulate(fl, it, pl, tf, ti, pathable, table, fields, cell_field, field_cell
                     valid = j >= 0 and _can_target(it, ti, tf, i, j)
                     if not valid or (now + i) % ACQUIRE_PERIOD == 0:
                         radius = rng if order == HOLD else max(rng, tf[T_SIGHT, t])
-                        j2 = _acquire(i, fl, it, tf, ti, radius, head, nxt, count, nbx, nby)
+                        j2 = _acquire(i, fl, it, tf, ti, radius, head, nxt, nbx, nby)
                         if j2 >= 0 or not valid:
                             j = j2
                     it[ENGAGED, i] = j
@@ -641,7 +647,13 @@ def simulate(fl, it, pl, tf, ti, pathable, table, fields, cell_field, field_cell
                     j = chead[by * cnbx + bx]
                     while j >= 0:
                         if j > i:
-                            _collide(fl, it, tf, ti, pathable, i, j, ri, oi)
+                            # _collide's own overlap test, first: most pairs do not touch, and the call
+                            # (five arrays passed field by field) costs more than the test
+                            dx = fl[X, j] - fl[X, i]
+                            dy = fl[Y, j] - fl[Y, i]
+                            rs = ri + tf[T_RADIUS, it[TYPE, j]]
+                            if dx * dx + dy * dy < rs * rs:
+                                _collide(fl, it, tf, ti, pathable, i, j, ri, oi)
                         j = cnxt[j]
         if stop or n_events[0] >= events.shape[0] - 8:
             return loop + 1

@@ -186,6 +186,9 @@ class _ObsBuffers:
         self.abilities = np.zeros(len(self.unique_ids), np.int32)
         self.upgrades = np.zeros(game.state.upgrades.shape[1], np.int32)
 
+    def __deepcopy__(self, memo) -> None:
+        return None  # scratch that aliases itself (units / unit_bytes): a copied Game builds its own
+
 
 def _buffers(game) -> _ObsBuffers:
     cached = getattr(game, "_obs_buffers", None)

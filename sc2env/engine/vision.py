@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
+import math
+
 from numba import njit
 
 from sc2env.engine.kernel import T_IS_STRUCTURE, T_SIGHT
@@ -18,9 +19,9 @@ def visibility(fl, it, tf, owner, vis, h, w):
     a circle is one span, so the cost is a few operations per row, not per cell.
     """
     for y in range(h):
+        row = vis[y]
         for x in range(w):
-            if vis[y, x] == 2:
-                vis[y, x] = 1
+            row[x] = min(row[x], 1)  # 2 (seen now) -> 1; branch-free, so the loop vectorises
     cap = fl.shape[1]
     for i in range(cap):
         if it[ALIVE, i] != 1 or it[OWNER, i] != owner:
@@ -31,19 +32,19 @@ def visibility(fl, it, tf, owner, vis, h, w):
         cx = fl[X, i]
         cy = fl[Y, i]
         r2 = r * r
-        y0 = max(int(np.floor(cy - r - 0.5)), 0)
-        y1 = min(int(np.floor(cy + r + 0.5)), h - 1)
+        y0 = max(int(math.floor(cy - r - 0.5)), 0)
+        y1 = min(int(math.floor(cy + r + 0.5)), h - 1)
         for y in range(y0, y1 + 1):
             dy = y + 0.5 - cy
             rem = r2 - dy * dy
             if rem < 0.0:
                 continue
-            half = np.sqrt(rem)
-            # cells x with |x + 0.5 - cx| <= half
-            xa = max(int(np.ceil(cx - half - 0.5)), 0)
-            xb = min(int(np.floor(cx + half - 0.5)), w - 1)
-            for x in range(xa, xb + 1):
-                vis[y, x] = 2
+            half = math.sqrt(rem)
+            # cells x with |x + 0.5 - cx| <= half, as one slice (a per-cell loop pays index checks)
+            xa = max(int(math.ceil(cx - half - 0.5)), 0)
+            xb = min(int(math.floor(cx + half - 0.5)), w - 1)
+            if xb >= xa:
+                vis[y, xa:xb + 1] = 2
 
 
 @njit(cache=True, _nrt=False)
