@@ -8,6 +8,7 @@ import numpy as np
 
 from sc2env.engine import kernel as K
 from sc2env.engine import state as S
+from sc2env.engine.pathing import first_free_spot
 from sc2env.types import ActionError
 
 GEYSER = 342
@@ -17,23 +18,28 @@ REFINERY = 20
 def free_spot_near(game, x: float, y: float, clearance: float, radius: float) -> tuple[float, float]:
     """First pathable point, not on another ground unit, on rings around (x, y) (deterministic order)."""
     st = game.state
-    it, fl = st.it, st.fl
-    mobile = np.flatnonzero((it[S.ALIVE] == 1) & (game.tf[K.T_SPEED, it[S.TYPE]] > 0))
-    ux, uy = fl[S.X, mobile], fl[S.Y, mobile]
-    ur = game.tf[K.T_RADIUS, it[S.TYPE, mobile]]
+    cache = game.__dict__.setdefault("_spot_rings", {})  # structures do not move: their rings are fixed
     for ring in range(12):
-        dist = clearance + radius + 0.1 + ring * 2 * radius
-        steps = max(8, int(2 * math.pi * dist / (2 * radius)))
-        for k in range(steps):
-            ang = -math.pi / 2 + 2 * math.pi * k / steps  # start below the structure, like SC2
-            px, py = x + dist * math.cos(ang), y + dist * math.sin(ang)
-            ix, iy = int(math.floor(px)), int(math.floor(py))
-            if not (0 <= ix < st.map.width and 0 <= iy < st.map.height) or not st.pathable[iy, ix]:
-                continue
-            if len(mobile) and np.any((ux - px) ** 2 + (uy - py) ** 2 < (ur + radius) ** 2):
-                continue
-            return px, py
+        key = (float(x), float(y), float(clearance), float(radius), ring)
+        points = cache.get(key)
+        if points is None:
+            points = cache[key] = _ring_points(x, y, clearance, radius, ring)
+        k = first_free_spot(st.fl, st.it, game.tf, st.pathable, points, radius)
+        if k >= 0:
+            return float(points[0, k]), float(points[1, k])
     return x, y - clearance - radius
+
+
+def _ring_points(x: float, y: float, clearance: float, radius: float, ring: int) -> np.ndarray:
+    """Candidates of one ring in the order free_spot_near tries them: [x row, y row] (Python math)."""
+    dist = clearance + radius + 0.1 + ring * 2 * radius
+    steps = max(8, int(2 * math.pi * dist / (2 * radius)))
+    xs, ys = [], []
+    for k in range(steps):
+        ang = -math.pi / 2 + 2 * math.pi * k / steps  # start below the structure, like SC2
+        xs.append(x + dist * math.cos(ang))
+        ys.append(y + dist * math.sin(ang))
+    return np.array([xs, ys], np.float64)
 
 
 def train_done(game, i: int, slot: int, t: int) -> None:

@@ -28,12 +28,14 @@ from sc2env.engine.state import (ABILITY, ADDON, ALIVE, ATTACK_MOVE, ATTACK_UNIT
                                  P_MINERALS, P_VESPENE, P_WEAPONS, PROD0, PROGRESS, QUEUE0, RESEARCH, RESEARCHT,
                                  RETURN, SHIELD, TARGET, TX, TY, TYPE, WORKT, X, Y, BUILT, LAST_ATTACKED, PX, PY)
 
+from sc2env.engine import pathing as _pathing
 from sc2env.engine.pathing import blocked, step_toward
 
 # Type table rows (tf float, ti int), built by type_tables().
 (T_HP, T_SHIELD, T_RADIUS, T_ARMOR, T_SPEED, T_SIGHT, T_BUILD_TIME, W_DAMAGE, W_ATTACKS, W_RANGE, W_COOLDOWN,
  W_BONUS, W_SPLASH, T_FOOD_REQ, T_VALUE, T_FOOTPRINT) = range(16)
 N_TF = 16
+assert (_pathing.T_RADIUS, _pathing.T_SPEED) == (T_RADIUS, T_SPEED)  # pathing reads these rows too
 T_IS_STRUCTURE, T_ATTR, W_BONUS_MASK, W_GROUND, W_AIR, W_SUICIDE, T_INFANTRY, T_KIND = range(8)
 N_TI = 8
 # Unit kinds (ti[T_KIND]).

@@ -8,10 +8,14 @@ eviction: `fnext[0]` is the next slot to reuse, `fnext[1:]` the BFS queue, 2 * H
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
-from sc2env.engine.state import FACING, X, Y
+from sc2env.engine.state import ALIVE, FACING, TYPE, X, Y
+
+T_RADIUS, T_SPEED = 2, 4  # rows of kernel.type_tables' tf (kernel imports this module)
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -226,3 +230,29 @@ def step_toward(i, fl, pathable, table, speed, gx, gy, stop_dist, fields, cell_f
     elif not blocked(pathable, x, ny):
         fl[Y, i] = ny
     return False
+
+
+@njit(cache=True, _nrt=False)
+def first_free_spot(fl, it, tf, pathable, points, radius):
+    """Index of the first candidate (points[0, k], points[1, k]) in a pathable cell on the map and not
+    on a live mobile unit (centre distance below the radius sum), or -1 (events.free_spot_near)."""
+    h, w = pathable.shape
+    for k in range(points.shape[1]):
+        px = points[0, k]
+        py = points[1, k]
+        ix = int(math.floor(px))
+        iy = int(math.floor(py))
+        if ix < 0 or ix >= w or iy < 0 or iy >= h or pathable[iy, ix] == 0:
+            continue
+        free = True
+        for j in range(it.shape[1]):
+            if it[ALIVE, j] == 1 and tf[T_SPEED, it[TYPE, j]] > 0:
+                dx = fl[X, j] - px
+                dy = fl[Y, j] - py
+                rs = tf[T_RADIUS, it[TYPE, j]] + radius
+                if dx * dx + dy * dy < rs * rs:
+                    free = False
+                    break
+        if free:
+            return k
+    return -1
