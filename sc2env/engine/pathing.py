@@ -126,18 +126,32 @@ def _build_field(pathable, gx, gy, out, queue):
         cx = qx[head]
         cy = qy[head]
         head += 1
-        d = out[cy, cx]
-        from_blocked = pathable[cy, cx] == 0
-        for k in range(4):
-            nx = cx + (1 if k == 0 else (-1 if k == 1 else 0))
-            ny = cy + (1 if k == 2 else (-1 if k == 3 else 0))
-            if nx < 0 or ny < 0 or nx >= w or ny >= h or out[ny, nx] >= 0:
-                continue
-            if pathable[ny, nx] == 0:
-                if not from_blocked or abs(nx - gx) > 3 or abs(ny - gy) > 3:
-                    continue
-            out[ny, nx] = d + 1
+        d = out[cy, cx] + 1
+        # A blocked neighbour is entered only from a blocked cell within 3 of the goal.
+        near = pathable[cy, cx] == 0
+        # Neighbours in the order +x, -x, +y, -y, each written out (a loop over offsets is slower).
+        nx = cx + 1
+        if nx < w and out[cy, nx] < 0 and (pathable[cy, nx] != 0 or (near and abs(nx - gx) <= 3 and abs(cy - gy) <= 3)):
+            out[cy, nx] = d
             qx[tail] = nx
+            qy[tail] = cy
+            tail += 1
+        nx = cx - 1
+        if nx >= 0 and out[cy, nx] < 0 and (pathable[cy, nx] != 0 or (near and abs(nx - gx) <= 3 and abs(cy - gy) <= 3)):
+            out[cy, nx] = d
+            qx[tail] = nx
+            qy[tail] = cy
+            tail += 1
+        ny = cy + 1
+        if ny < h and out[ny, cx] < 0 and (pathable[ny, cx] != 0 or (near and abs(cx - gx) <= 3 and abs(ny - gy) <= 3)):
+            out[ny, cx] = d
+            qx[tail] = cx
+            qy[tail] = ny
+            tail += 1
+        ny = cy - 1
+        if ny >= 0 and out[ny, cx] < 0 and (pathable[ny, cx] != 0 or (near and abs(cx - gx) <= 3 and abs(ny - gy) <= 3)):
+            out[ny, cx] = d
+            qx[tail] = cx
             qy[tail] = ny
             tail += 1
 
