@@ -106,6 +106,7 @@ def full_game(seed: int, loop_limit: int, difficulty: Difficulty):
     env = EmbeddedEnv("Simple64", players, STEP_MUL, seed, game_loop_limit=loop_limit)
     env.reset()
     game = env.game
+    game.record = True  # its command log (bots' commands included) is what --compare replays
     engine, obs_clock, bots = Clock(), Clock(), Clock()
     steps = 0
     peak_units, peak_game = 0, None

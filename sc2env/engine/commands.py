@@ -160,7 +160,7 @@ def _target(game, cmd: RawCommand, tag: int):
         return (float(st.fl[S.X, j]), float(st.fl[S.Y, j])), j, None
     if cmd.target_point is not None:
         x, y = cmd.target_point
-        if not (np.isfinite(x) and np.isfinite(y)) or not (0 <= x < st.map.width and 0 <= y < st.map.height):
+        if not (math.isfinite(x) and math.isfinite(y)) or not (0 <= x < st.map.width and 0 <= y < st.map.height):
             return None, -1, _err(cmd, tag, "CouldntReachTarget", f"target point ({x}, {y}) is off the map")
         return (float(x), float(y)), -1, None
     return None, -1, None
@@ -386,7 +386,10 @@ def apply_command(game, owner: int, cmd: RawCommand) -> list[ActionError]:
                 slots.append(i)
     if not slots:
         return errors
-    is_structure = game.ti[K.T_IS_STRUCTURE, st.it[S.TYPE, slots]].tolist()
+    if len(slots) <= 4:  # a few scalar reads cost less than two fancy-index calls
+        is_structure = [int(game.ti[K.T_IS_STRUCTURE, st.it[S.TYPE, i]]) for i in slots]
+    else:
+        is_structure = game.ti[K.T_IS_STRUCTURE, st.it[S.TYPE, slots]].tolist()
     structures = [i for i, s in zip(slots, is_structure) if s]
     units = [i for i, s in zip(slots, is_structure) if not s]
     ability = GENERAL_TO_SPECIFIC.get(cmd.ability_id, cmd.ability_id)

@@ -115,6 +115,9 @@ class EmbeddedEnv:
                         races=tuple(p.race for p in self.players), fog_of_war=not self.disable_fog)
             self.bots = {k + 1: _make_bot(p, self.seed * 1000 + k + 1) for k, p in enumerate(self.players)
                          if isinstance(p, BotPlayer)}
+        # The env keeps its own action log (replays re-run the bots), so the Game's command log (for
+        # games driven directly, sc2env.replay.save_game_replay) would only cost a dict per command.
+        game.record = False
         self.game = game
         self.action_log = []
         self.hash_log = []
