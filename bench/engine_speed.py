@@ -48,37 +48,59 @@ from sc2env.types import BotPlayer, Difficulty, Race, RawCommand
 
 NOTES = """## Where the time goes, and the shortfall
 
-- These runs share 2 cores with the other engineers' jobs (load average 5-20 during the day; the
-  run behind this file at the load shown above), so every number is pessimistic; CPU seconds of this process are counted, not wall time, to limit that, but
-  under that load even a small numpy call costs 3-5 us of CPU (np.zeros of the unit dtype: 5 us),
-  several times an idle core, so the ratios of the --compare table are the reliable part. Three
-  --compare runs in a row (load ~20, ~15, ~5) gave new/old: full game replayed 1.47 / 1.16 / 1.06,
-  160-unit fight 1.11 / 0.84 / 1.07 (kernel-bound, kernel unchanged: noise), MoveToBeacon
-  1.19 / 1.08 / 1.11, DefeatRoaches 1.42 / 1.24 / 1.19, CollectMineralShards 1.41 / 1.39 / 1.39;
-  the saved numpy calls matter most when the machine is busiest.
-- What changed (engine only; state hashes per step unchanged, checked by the replayed game's
-  final hash in the --compare table and by the test suite): group orders (one Move / Attack /
-  Hold / Stop for many units, ~90% of the bots' commands) run in one numba loop instead of
-  per-unit Python (sc2env/engine/commands_kernel.py; a test plays random group commands both
-  ways and compares hashes, errors and queues); observations no longer call np.unique or
-  np.zeros(UNIT_DTYPE) per step, reuse slot buffers, and reuse one read-only all-visible plane
-  when there is no fog; PlayerCommon reads python floats; the env builds no action-log dicts
-  when record_actions=False; the mini-games' reward rules read positions as one array slice and
-  test all mineral shards at once (sc2env/engine/minigames, performance-only edits).
-- Full game, engine share per agent step (CPU at load ~15, 1,500-step Harder-vs-Harder game
-  replayed, each function timed with process_time): kernel.simulate ~275 us (8 game loops:
-  targeting through a spatial hash, collisions, pathing), vision ~60 us, the rest of Game.step
-  ~90 us (events, food, snapshot memory, victory check), commands ~130 us (was ~220 before the
-  group-order kernel), two observations ~230 us (unit table ~35, available abilities ~31, player
-  common ~16 each, the rest planes and dataclasses): ~780 us, i.e. ~1,300 steps/s in that
-  process, ~0.65 of the 2,000 goal; the kernel alone is ~0.55 of the 500 us budget. The bots (sc2env.bots, not the engine) still take ~2.5-3 ms per step,
-  so a bots-included game stays an order of magnitude short of 2,000 steps/s.
-- Mini-games: ~100 us of numba dispatch + numpy calls per step remain (game.step ~30 us,
-  observation ~40 us, reward rule ~10-30 us, env bookkeeping); the 10,000 steps/s goal needs
-  about 2.5x more, i.e. one fused numba kernel per observation (unit table + abilities + counts
-  in one call) and fewer calls per step, not more vectorisation.
-- The first game on a machine compiles the numba kernels (tens of seconds, minutes under heavy
-  load); they are cached in __pycache__ afterwards.
+- Load: these runs share 2 cores with the other engineers' jobs (1-minute load average 5-7 all
+  afternoon: two bot-ladder workers and a training run); CPU seconds of this process are counted,
+  not wall time, but at that load CPU time itself is inflated and varies ~1.5x between runs of the
+  same code (the in-process full-game row gave 1,564, 2,487, 2,646 and 2,024 steps/s in four runs
+  within fifteen minutes; the last is the table above). The --compare table (alternating child
+  processes, warmed up, best of 3 rounds) gives the reliable ratios; its "this tree" column is the
+  engine alone, the goal's definition.
+- Semantics unchanged: ENGINE_VERSION stays starleague-engine-2; the replayed full game ends in the
+  same state hash on both trees (table above), and during the work every step of a Simple64 and a
+  Simple96 bot game, a 160-unit fight and all seven mini-games (scripted agents, 2 seeds) was
+  compared against 0eb1844: state hash, both observations (unit table bytes, abilities, player
+  common, planes), action errors and rewards, all identical; tests/sc2env/engine/
+  test_engine_fast_paths.py checks each fast path against a plain reference version.
+- What changed (sc2env/engine): (1) every numba kernel is compiled without the NRT (_nrt=False;
+  scratch buffers come from the caller): numba had emitted two atomic reference-count updates per
+  array per helper call, ~40% of kernel time in a perf profile; (2) line of sight: a summed-area
+  table of blocked cells clears a run of the segment's samples with one lookup (samples are
+  monotone, so the answer is exact); (3) target scans walk only the enemy's bucket lists and skip
+  the square root for units beyond a conservative bound; (4) collision pairs are tested before
+  the call; (5) vision stamps each row span as a slice, the fog reset is branch-free (2.5x);
+  (6) one numba call per observation (unit table, counts, abilities, upgrades), the table copied
+  as bytes (numpy copies this structured dtype field by field: 70 us for 100 rows); (7) one call
+  for vision + snapshots + structure count at the end of a step; (8) a group order is one call
+  (tags -> slots, structures dropped, orders); (9) mini-game reward rules count and measure in
+  numba; (10) a trained unit's free spot: rings cached per structure, one call per ring; (11) BFS
+  neighbours unrolled; (12) an EmbeddedEnv's Game keeps no second command log; the bench warms
+  every kernel up before timing (a first call loads it from numba's cache, 10-100 ms).
+- Full game, engine share per agent step (replayed 1,190-step Harder-vs-Harder game, load ~6,
+  process_time around each part): kernel.simulate ~105 us (of which the BFS distance fields ~30:
+  728 fields of 4,096 cells, ~50 us each, rebuilt after each of the game's 30 pathing changes;
+  atan2 for facing ~8; target scans, collisions, movement the rest), the rest of Game.step ~50
+  (events ~17: trained units 6.5, deaths 4.3, build sites 2.3; vision + snapshots ~16; food 3),
+  two observations ~52, commands ~34 (1.5 per step, Python validation): ~240 us, i.e. the
+  --compare figure of ~4,000 steps/s (3,978 above, 4,120 in the run before), twice the 2,000 goal.
+  Measured in-process between the bots' turns the same work costs 1.5-2x more (the bots' ~2-3 ms
+  of Python per step evict the caches the kernels use): the summary row, 2,024 above, 1,564-2,646
+  across runs, so at the goal unless the machine is overloaded. The bots
+  (sc2env.bots, not the engine) cost 1.7-2.9 ms per step, so a bots-included game stays an order
+  of magnitude short of 2,000 steps/s.
+- Late game: the 160-200 unit fight runs at 3,700-4,800 steps/s (kernel-bound: target scans and
+  collisions, both now ~3x cheaper).
+- Mini-games: MoveToBeacon meets 10,000 in every run (12,300-12,500 above). DefeatRoaches and
+  CollectMineralShards are at the goal's edge, not safely past it: 10,107 and 9,624 in the main
+  process above, 8,288 and 8,611 in its --compare children, 5,800-9,500 in the afternoon's busier
+  runs; that is the shortfall, 0-20% depending on load. An env.step is now ~15 numba calls and
+  ~10 small Python objects: game.step ~23 us
+  (simulate ~13, of which ~2 are dispatch and per-loop hash resets; vision 7), observation ~20
+  (the kernel call ~8 of which ~4 is numba's dispatch of 33 arguments; Observation, PlayerCommon,
+  MapPlanes, TimeStep ~8), reward ~3-5, commands 5-12, env bookkeeping ~5. What is left to try:
+  calling the compiled entry points directly (skips type dispatch: measured 2.7 -> 1.5 us for
+  simulate, 9 -> 5.7 us for the observation call), fusing food + vision + the reward rule into the
+  step's kernel call, and cheaper Observation construction; for full games, updating distance
+  fields incrementally when a footprint is placed instead of rebuilding them.
 """
 
 GOAL_FULL = 2000.0
