@@ -117,6 +117,9 @@ def _model_config_of(checkpoint: str) -> dict[str, Any]:
 
 def write_report(state: records.ExperimentState, games: Sequence[str], results_dir: str) -> dict[str, Any]:
     cells = state.data["cells"]
+    # Every finished cell of the state, not only this invocation's games: a later
+    # `--games X --resume` adds X's column instead of dropping the others.
+    games = [g for g in MINI_GAMES if g in games or cells.get(g, {}).get("status") == "done"]
     done = {g: cells[g] for g in games if cells.get(g, {}).get("status") == "done"}
     table = tables.minigame_table(games, done)
     goals = tables.minigame_goals(games, done)

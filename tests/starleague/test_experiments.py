@@ -75,6 +75,19 @@ def test_minigames_default_agent_acts_every_step():
     assert resolve_model_config(config.model).max_delay == 1
 
 
+def test_minigames_report_keeps_the_columns_of_earlier_invocations(tmp_path):
+    from starleague.experiments import records
+
+    res = str(tmp_path / "res")
+    state = records.ExperimentState(res, "minigames", {"overrides": []}, resume=False)
+    score = {"mean": 2.0, "stderr": 0.1, "max": 3, "episodes": 10}
+    state.data["cells"] = {"MoveToBeacon": {"status": "done", "eval": score},
+                           "CollectMineralShards": {"status": "done", "eval": dict(score, mean=12.0)}}
+    summary = minigames.write_report(state, ["CollectMineralShards"], res)
+    assert set(summary["results"]) == {"MoveToBeacon", "CollectMineralShards"}
+    assert "| Agent | MoveToBeacon | CollectMineralShards |" in open(os.path.join(res, "table.md")).read()
+
+
 def test_ablation_table_has_the_impala_layout():
     cells = {("Without Replay", "vtrace"): {"A": (1.0, 0.5, 3)}, ("With Replay", "no_correction"): {"A": (0.25, 0.0, 1)}}
     lines = tables.ablation_table(["A", "B"], cells).splitlines()
