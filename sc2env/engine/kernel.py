@@ -22,7 +22,7 @@ from sc2env.engine.state import (ABILITY, ADDON, ALIVE, ATTACK_MOVE, ATTACK_UNIT
                                  FACING, GATHER, HAS_QUEUE, HOLD, HOME, HP, IDLE, MINING, MOVE, ORDER, OWNER,
                                  P_KILLED_VALUE, P_LOST_VALUE, P_MINED_GAS, P_MINED_MINERALS,
                                  P_MINERALS, P_VESPENE, P_WEAPONS, PROD0, PROGRESS, QUEUE0, RESEARCH, RESEARCHT,
-                                 RETURN, SHIELD, TARGET, TX, TY, TYPE, WORKT, X, Y, BUILT, LAST_ATTACKED, PX, PY)
+                                 RETURN, SHIELD, TARGET, TX, TY, TYPE, WORKT, X, Y, BUILT, LAST_ATTACKED, PX, PY, PHASE)
 
 from sc2env.engine.pathing import blocked, step_toward
 
@@ -331,8 +331,11 @@ def _finish_order(it, events, n_events, i):
 
 
 @njit(cache=True)
-def _collide(fl, it, tf, ti, pathable, i, j, ri, oi):
-    """Push units i and j apart if they overlap (the one holding still gives way less)."""
+def _collide(fl, it, tf, ti, i, j, ri, oi, push):
+    """Add the push that separates units i and j, if they overlap, to push[:, i] and push[:, j]
+    (the one holding still gives way less). Pushes of one loop are summed and applied together
+    (see _apply_pushes): applied pair by pair, the result would depend on the scan order, and
+    a fixed scan order favours one side of the map."""
     if it[ALIVE, j] != 1:
         return
     tj = it[TYPE, j]
@@ -353,25 +356,37 @@ def _collide(fl, it, tf, ti, pathable, i, j, ri, oi):
         dx = np.cos(ang)
         dy = np.sin(ang)
         d = 1.0
-        push = rs * 0.5
+        amount = rs * 0.5
     else:
-        push = (rs - d) * 0.5
+        amount = (rs - d) * 0.5
     # A unit holding position (or firing) gives way less: the mover takes the push.
     wi = 0.5
     if oi == HOLD or oi == IDLE:
         wi = 0.25 if (oj != HOLD and oj != IDLE) else 0.5
     elif oj == HOLD or oj == IDLE:
         wi = 0.75
-    pxi = fl[X, i] - dx / d * push * 2.0 * wi
-    pyi = fl[Y, i] - dy / d * push * 2.0 * wi
-    pxj = fl[X, j] + dx / d * push * 2.0 * (1.0 - wi)
-    pyj = fl[Y, j] + dy / d * push * 2.0 * (1.0 - wi)
-    if not blocked(pathable, pxi, pyi):
-        fl[X, i] = pxi
-        fl[Y, i] = pyi
-    if not blocked(pathable, pxj, pyj):
-        fl[X, j] = pxj
-        fl[Y, j] = pyj
+    push[0, i] -= dx / d * amount * 2.0 * wi
+    push[1, i] -= dy / d * amount * 2.0 * wi
+    push[0, j] += dx / d * amount * 2.0 * (1.0 - wi)
+    push[1, j] += dy / d * amount * 2.0 * (1.0 - wi)
+
+
+@njit(cache=True)
+def _apply_pushes(fl, pathable, live, n_live, push):
+    """Move every pushed unit by its summed push (unless that lands it on a blocked cell)."""
+    for k in range(n_live):
+        i = live[k]
+        px = push[0, i]
+        py = push[1, i]
+        if px == 0.0 and py == 0.0:
+            continue
+        push[0, i] = 0.0
+        push[1, i] = 0.0
+        nx = fl[X, i] + px
+        ny = fl[Y, i] + py
+        if not blocked(pathable, nx, ny):
+            fl[X, i] = nx
+            fl[Y, i] = ny
 
 
 @njit(cache=True)
@@ -390,6 +405,11 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
     cnby = int(np.ceil(h / CBUCKET))
     chead = np.empty(cnbx * cnby, np.int64)
     cnxt = np.empty(cap, np.int64)
+    push = np.zeros((2, cap), np.float64)
+    # Positions at the start of the loop (rows X, Y as in fl). Units move one after another in
+    # slot order; whatever one unit reads of another (targets, ranges, chase points) comes from
+    # here, so it cannot matter whose slot moved first (a mover-order advantage is a seat bias).
+    snap = np.zeros((2, cap), np.float64)
     # Units are only added by the Python layer between calls: list the live slots once.
     live = np.empty(cap, np.int64)
     # Shots fired this loop (attacker, target); each unit fires at most once a loop.
@@ -404,6 +424,9 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
         stop = False
         now = loop0 + loop
         _build_buckets(fl, it, live, n_live, head, nxt, count, nbx, nby)
+        for k in range(n_live):
+            snap[X, live[k]] = fl[X, live[k]]
+            snap[Y, live[k]] = fl[Y, live[k]]
         # --- timers, production, research, construction
         for k in range(n_live):
             i = live[k]
@@ -454,8 +477,9 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                 # Idle armed units (not workers) engage enemies that come into sight, as in SC2,
                 # by attack-moving to where they stand (they walk back afterwards).
                 if order == IDLE and tf[W_DAMAGE, t] > 0.0 and ti[T_KIND, t] != K_WORKER and speed > 0.0 \
-                        and (now + i) % ACQUIRE_PERIOD == 0:
-                    j = _acquire(i, fl, it, tf, ti, max(tf[W_RANGE, t], tf[T_SIGHT, t]), head, nxt, count, nbx, nby)
+                        and (now + it[PHASE, i]) % ACQUIRE_PERIOD == 0:
+                    j = _acquire(i, snap, it, tf, ti, max(tf[W_RANGE, t], tf[T_SIGHT, t]), head, nxt, count, nbx,
+                                 nby)
                     if j >= 0:
                         it[ORDER, i] = ATTACK_MOVE
                         it[ABILITY, i] = 23
@@ -484,8 +508,8 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                     gx = fl[TX, i]
                     gy = fl[TY, i]
                     if order == ATTACK_UNIT and it[TARGET, i] >= 0:
-                        gx = fl[X, it[TARGET, i]]
-                        gy = fl[Y, it[TARGET, i]]
+                        gx = snap[X, it[TARGET, i]]
+                        gy = snap[Y, it[TARGET, i]]
                     if step_toward(i, fl, pathable, speed, gx, gy, 0.5, fields, cell_field, field_cell, fnext):
                         if _finish_order(it, events, n_events, i):
                             stop = True
@@ -500,21 +524,21 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                 else:
                     j = it[ENGAGED, i]
                     valid = j >= 0 and _can_target(it, ti, tf, i, j)
-                    if not valid or (now + i) % ACQUIRE_PERIOD == 0:
+                    if not valid or (now + it[PHASE, i]) % ACQUIRE_PERIOD == 0:
                         radius = rng if order == HOLD else max(rng, tf[T_SIGHT, t])
-                        j2 = _acquire(i, fl, it, tf, ti, radius, head, nxt, count, nbx, nby)
+                        j2 = _acquire(i, snap, it, tf, ti, radius, head, nxt, count, nbx, nby)
                         if j2 >= 0 or not valid:
                             j = j2
                     it[ENGAGED, i] = j
                 if j >= 0:
-                    d = _gap(fl, tf, it, i, j)
+                    d = _gap(snap, tf, it, i, j)
                     if d <= rng:
-                        fl[FACING, i] = np.arctan2(fl[Y, j] - fl[Y, i], fl[X, j] - fl[X, i])
+                        fl[FACING, i] = np.arctan2(snap[Y, j] - fl[Y, i], snap[X, j] - fl[X, i])
                         if fl[COOLDOWN, i] <= 0.0:
                             _fire(fl, it, tf, i, j, pend, n_pend)
                     elif order != HOLD:
-                        step_toward(i, fl, pathable, speed, fl[X, j], fl[Y, j], 0.0, fields, cell_field, field_cell,
-                                     fnext)
+                        step_toward(i, fl, pathable, speed, snap[X, j], snap[Y, j], 0.0, fields, cell_field,
+                                    field_cell, fnext)
                     continue
                 if order == ATTACK_MOVE:
                     if step_toward(i, fl, pathable, speed, fl[TX, i], fl[TY, i], 0.05, fields, cell_field,
@@ -544,13 +568,16 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                         it[ORDER, i] = MINING
                         it[HOME, i] = r
                         fl[WORKT, i] = GAS_LOOPS if ti[T_KIND, it[TYPE, r]] == K_REFINERY else MINE_LOOPS
-                    elif ti[T_KIND, it[TYPE, r]] == K_MINERAL and (now + i) % ACQUIRE_PERIOD == 0:
+                    elif ti[T_KIND, it[TYPE, r]] == K_MINERAL and (now + it[PHASE, i]) % ACQUIRE_PERIOD == 0:
                         r2 = _free_mineral_near(fl, it, ti, cap, r, i)
                         if r2 >= 0:
                             it[TARGET, i] = r2
-                elif fl[X, i] == fl[PX, i] and fl[Y, i] == fl[PY, i] and ti[T_KIND, it[TYPE, r]] == K_MINERAL:
+                elif abs(fl[X, i] - fl[PX, i]) < 1e-6 and abs(fl[Y, i] - fl[PY, i]) < 1e-6 \
+                        and ti[T_KIND, it[TYPE, r]] == K_MINERAL:
                     # Wedged against a neighbouring field (this one is reachable only from
                     # another side): mine a free field nearby instead of standing there forever.
+                    # (A tolerance, not ==: a wedged unit's x can jitter in the last bit, and
+                    # whether it does differs between point-mirrored positions.)
                     r2 = _free_mineral_near(fl, it, ti, cap, r, i)
                     if r2 >= 0:
                         it[TARGET, i] = r2
@@ -623,8 +650,9 @@ def simulate(fl, it, pl, tf, ti, pathable, fields, cell_field, field_cell, fnext
                     j = chead[by * cnbx + bx]
                     while j >= 0:
                         if j > i:
-                            _collide(fl, it, tf, ti, pathable, i, j, ri, oi)
+                            _collide(fl, it, tf, ti, i, j, ri, oi, push)
                         j = cnxt[j]
+        _apply_pushes(fl, pathable, live, n_live, push)
         if stop or n_events[0] >= events.shape[0] - 8:
             return loop + 1
     return n_loops
