@@ -66,15 +66,21 @@ class LearnerView:
 class Launcher:
     def __init__(self, run_dir: str, config_args: list[str], learning_players: list[str], num_actors: int,
                  token: Optional[str] = None, league_address: Optional[str] = None,
-                 learner_address: Optional[str] = None, resume: bool = False, max_restarts: int = 3,
+                 learner_addresses: Optional[dict[str, str]] = None, resume: bool = False, max_restarts: int = 3,
                  log=print):
+        """`learner_addresses`: player -> host:port of a learner already running (elsewhere);
+        the other learning players get a learner process here."""
         self.run_dir = os.path.abspath(run_dir)
         self.config_args = config_args + ["--run-dir", self.run_dir]
         self.players = learning_players
         self.num_actors = num_actors
         self.token = token or os.environ.get(transport.TOKEN_ENV) or secrets.token_hex(16)
         self.league_address = league_address
-        self.remote_learner = learner_address
+        self.remote_learners = dict(learner_addresses or {})
+        unknown = sorted(set(self.remote_learners) - set(learning_players))
+        if unknown:
+            raise LaunchError(f"--learner given for {unknown}, which are not learning players here; "
+                              f"the learning players are {learning_players}")
         self.resume = resume
         self.max_restarts = max_restarts
         self.log = log
@@ -129,18 +135,20 @@ class Launcher:
             found = self._wait_for_line(child, r"league listening on (\S+?):(\d+)", timeout)
             self.league_address = f"localhost:{found.group(2)}"
             self.log(f"league on {self.league_address}")
-        if self.remote_learner:
-            self.learners[self.players[0]] = LearnerView(self.players[0], self.remote_learner, None)
-        else:
-            for player in self.players:
+        for player in self.players:
+            if player in self.remote_learners:
+                self.learners[player] = LearnerView(player, self.remote_learners[player], None)
+                self.log(f"learner {player} on {self.remote_learners[player]} (already running)")
+            else:
                 child = self._spawn(self._learner_child(player, resume=self.resume))
                 self.learners[player] = LearnerView(player, "", child)
-            for player, view in self.learners.items():
+        for player, view in self.learners.items():
+            if view.child is not None:
                 found = self._wait_for_line(view.child, r"serving on port (\d+)", timeout)
                 view.address = f"localhost:{found.group(1)}"
                 self.log(f"learner {player} on {view.address}")
         for i in range(self.num_actors):
-            player = self.players[i % len(self.learners)] if not self.remote_learner else self.players[0]
+            player = self.players[i % len(self.players)]
             argv = ["actor", *self.config_args, "--learner", self.learners[player].address,
                     "--league", self.league_address, "--player", player, "--actor-id", f"actor_{i}"]
             child = Child(f"actor_{i}", argv, os.path.join(self.logs_dir, f"actor_{i}.log"))

@@ -92,14 +92,18 @@ def _blockers(v: BotView) -> np.ndarray:
         fake["x"] = planned["order_target_x"][:, 0]
         fake["y"] = planned["order_target_y"][:, 0]
         fake["radius"] = 2.5
-    # Keep each barracks' / factory's add-on spot free (2x2 on its right side).
+    # Keep each barracks' / factory's add-on spot free (and its mirror: placement.addon_spots).
     hosts = pick(v.own, isin(v.own["unit_type"], ids.TAKES_ADDON) & (v.own["add_on_tag"] == 0))
-    addon_spots = empty_units(len(hosts))
-    if len(hosts):
-        addon_spots["x"] = hosts["x"] + 2.5
-        addon_spots["y"] = hosts["y"] - 0.5
-        addon_spots["radius"] = 1.0
-    return np.concatenate([solid, fake, addon_spots])
+    spots = []
+    for side in (0, 1):
+        reserved = empty_units(len(hosts))
+        if len(hosts):
+            xy_side = [placement.addon_spots(float(x), float(y))[side] for x, y in zip(hosts["x"], hosts["y"])]
+            reserved["x"] = [p[0] for p in xy_side]
+            reserved["y"] = [p[1] for p in xy_side]
+            reserved["radius"] = 1.0
+        spots.append(reserved)
+    return np.concatenate([solid, fake, *spots])
 
 
 def pick_builder(bot: "TerranBot", v: BotView, point) -> Optional[int]:

@@ -35,6 +35,43 @@ def keep_out_mask(pathable: np.ndarray, placeable: np.ndarray, reach: int = 3) -
     return out
 
 
+def _nearest_ramp_cells(pathable: np.ndarray, placeable: np.ndarray, home: tuple[float, float]) -> np.ndarray:
+    """(y, x) of the ramp cells of the ramp closest to `home` (ramps: pathable, not placeable)."""
+    ramp = np.asarray(pathable, bool) & ~np.asarray(placeable, bool)
+    ys, xs = np.nonzero(ramp)
+    if len(ys) == 0:
+        return np.zeros((0, 2), np.int64)
+    d = np.hypot(xs + 0.5 - home[0], ys + 0.5 - home[1])
+    near = d <= d.min() + 6.0  # one ramp is a few cells across
+    return np.stack([ys[near], xs[near]], axis=-1)
+
+
+def army_lane_mask(pathable: np.ndarray, placeable: np.ndarray, home: tuple[float, float],
+                   rally: tuple[float, float], width: float = 2.5) -> np.ndarray:
+    """Cells within `width` of the straight lanes home -> ramp and rally -> ramp.
+
+    Without it a bot whose add-ons point away from its ramp (the add-on always sits on +x,
+    so that is one side of a point-symmetric map) packs barracks next to the ramp and its
+    army files out of its own base one by one: a seat bias, not a difference in skill.
+    """
+    h, w = np.asarray(pathable).shape
+    lane = np.zeros((h, w), bool)
+    ramp = _nearest_ramp_cells(pathable, placeable, home)
+    if len(ramp) == 0:
+        return lane
+    top = (float(ramp[:, 1].mean()) + 0.5, float(ramp[:, 0].mean()) + 0.5)
+    yy, xx = np.mgrid[0:h, 0:w]
+    cx, cy = xx + 0.5, yy + 0.5
+    for start in (home, rally):
+        ax, ay = start
+        bx, by = top
+        vx, vy = bx - ax, by - ay
+        length2 = max(vx * vx + vy * vy, 1e-9)
+        t = np.clip(((cx - ax) * vx + (cy - ay) * vy) / length2, 0.0, 1.0)
+        lane |= np.hypot(cx - (ax + t * vx), cy - (ay + t * vy)) <= width
+    return lane
+
+
 def cells_free(placeable: np.ndarray, cx: float, cy: float, side: int) -> bool:
     half = side / 2.0
     x0, y0 = int(round(cx - half)), int(round(cy - half))
@@ -51,6 +88,16 @@ def clear_of_units(units: np.ndarray, cx: float, cy: float, half: float, margin:
     reach = half + units["radius"] + margin
     overlap = (np.abs(units["x"] - cx) < reach) & (np.abs(units["y"] - cy) < reach)
     return not bool(overlap.any())
+
+
+def addon_spots(cx: float, cy: float) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The add-on's 2x2 spot (the game puts it on +x) and its point-mirror through the building.
+
+    Both stay free: a bot that kept only +x free laid out its base differently on the two
+    sides of a point-symmetric map (+x faces the ramp on one side, the map edge on the other),
+    and that alone made player 1 win ~70% of mirror matches.
+    """
+    return (cx + 2.5, cy - 0.5), (cx - 2.5, cy + 0.5)
 
 
 def find_spot(
@@ -79,11 +126,14 @@ def find_spot(
             away = away / norm if norm > 0 else away
     # Candidates on rings around the base, best first: close to the base, on the side away
     # from the minerals; a little seeded jitter so two bots do not mirror each other exactly.
+    # Angles count from the `away` direction, so a point-mirrored base gets the point-mirrored
+    # candidate (and jitter draw) at each index.
+    angle0 = float(np.arctan2(away[1], away[0]))
     candidates = []
     for radius in np.arange(min_dist, max_dist, 1.0):
         n = int(2 * np.pi * radius)
         for k in range(n):
-            angle = 2 * np.pi * k / n
+            angle = angle0 + 2 * np.pi * k / n
             d = np.array([np.cos(angle), np.sin(angle)])
             score = radius - 3.0 * float(d @ away) + rng.uniform(0, 0.5)
             candidates.append((score, base[0] + radius * d[0], base[1] + radius * d[1]))
@@ -98,10 +148,10 @@ def find_spot(
             continue
         if len(resources) and not clear_of_units(resources, cx, cy, half, margin=2.5):
             continue
-        if int(structure) in ids.TAKES_ADDON:
-            ax, ay = cx + 2.5, cy - 0.5
-            if not cells_free(placeable, ax, ay, 2) or not clear_of_units(blockers, ax, ay, 1.0, margin=1.0):
-                continue
+        if int(structure) in ids.TAKES_ADDON and not all(
+                cells_free(placeable, ax, ay, 2) and clear_of_units(blockers, ax, ay, 1.0, margin=1.0)
+                for ax, ay in addon_spots(cx, cy)):
+            continue
         return (cx, cy)
     return None
 
@@ -155,4 +205,4 @@ def is_mineral_cluster(cluster: np.ndarray) -> bool:
     return bool(np.isin(cluster["unit_type"], list(ids.MINERAL_FIELDS)).any() or (cluster["mineral_contents"] > 0).any())
 
 
-__all__ = ["find_spot", "resource_clusters", "expansion_spot", "footprint_center", "Unit"]
+__all__ = ["addon_spots", "army_lane_mask", "find_spot", "resource_clusters", "expansion_spot", "footprint_center", "Unit"]

@@ -87,7 +87,8 @@ class TerranBot:
         rally = np.array(self.home) + 9.0 * direction
         self.rally = (float(rally[0]), float(rally[1]))
         self.pathable = np.asarray(v.obs.map.pathable, dtype=bool)
-        self.keep_out = placement.keep_out_mask(v.obs.map.pathable, v.obs.map.placeable)
+        self.keep_out = placement.keep_out_mask(v.obs.map.pathable, v.obs.map.placeable) | placement.army_lane_mask(
+            v.obs.map.pathable, v.obs.map.placeable, self.home, self.rally)
 
     def act(self, obs: Observation, game_info: GameInfo) -> list[RawCommand]:
         self.loop = int(obs.game_loop)

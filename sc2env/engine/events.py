@@ -15,28 +15,36 @@ GEYSER = 342
 REFINERY = 20
 
 
-def free_spot_near(game, x: float, y: float, clearance: float, radius: float) -> tuple[float, float]:
-    """First pathable point, not on another ground unit, on rings around (x, y) (deterministic order)."""
+def free_spot_near(game, x: float, y: float, clearance: float, radius: float,
+                   toward: tuple[float, float] | None = None) -> tuple[float, float]:
+    """First pathable point, not on another ground unit, on rings around (x, y) (deterministic order).
+
+    The search starts on the side facing `toward` (the rally point; else the map centre), so
+    point-mirrored structures put their units on point-mirrored spots: a fixed side ("below")
+    puts one player's units between its structures and the other's toward the open map.
+    """
     st = game.state
+    tx, ty = toward if toward is not None else (st.map.width / 2.0, st.map.height / 2.0)
+    start = math.atan2(ty - y, tx - x) if (tx, ty) != (x, y) else -math.pi / 2
     cache = game.__dict__.setdefault("_spot_rings", {})  # structures do not move: their rings are fixed
     for ring in range(12):
-        key = (float(x), float(y), float(clearance), float(radius), ring)
+        key = (float(x), float(y), float(clearance), float(radius), float(start), ring)
         points = cache.get(key)
         if points is None:
-            points = cache[key] = _ring_points(x, y, clearance, radius, ring)
+            points = cache[key] = _ring_points(x, y, clearance, radius, ring, start)
         k = first_free_spot(st.fl, st.it, game.tf, st.pathable, points, radius)
         if k >= 0:
             return float(points[0, k]), float(points[1, k])
     return x, y - clearance - radius
 
 
-def _ring_points(x: float, y: float, clearance: float, radius: float, ring: int) -> np.ndarray:
-    """Candidates of one ring in the order free_spot_near tries them: [x row, y row] (Python math)."""
+def _ring_points(x: float, y: float, clearance: float, radius: float, ring: int, start: float) -> np.ndarray:
+    """Candidates of one ring in the order free_spot_near tries them, from angle `start`: [x row, y row]."""
     dist = clearance + radius + 0.1 + ring * 2 * radius
     steps = max(8, int(2 * math.pi * dist / (2 * radius)))
     xs, ys = [], []
     for k in range(steps):
-        ang = -math.pi / 2 + 2 * math.pi * k / steps  # start below the structure, like SC2
+        ang = start + 2 * math.pi * k / steps
         xs.append(x + dist * math.cos(ang))
         ys.append(y + dist * math.sin(ang))
     return np.array([xs, ys], np.float64)
@@ -50,7 +58,13 @@ def train_done(game, i: int, slot: int, t: int) -> None:
     owner = int(it[S.OWNER, i])
     x, y = fl[S.X, i], fl[S.Y, i]
     radius = float(game.types.radius[t])
-    px, py = free_spot_near(game, x, y, float(game.types.radius[it[S.TYPE, i]]), radius)
+    rally = game.rally.get(i)
+    toward = None
+    if rally is not None and rally[0] == "point":
+        toward = (rally[1], rally[2])
+    elif rally is not None and st.it[S.ALIVE, rally[1]] == 1:
+        toward = (float(fl[S.X, rally[1]]), float(fl[S.Y, rally[1]]))
+    px, py = free_spot_near(game, x, y, float(game.types.radius[it[S.TYPE, i]]), radius, toward)
     u = game.add_unit(int(game.types.unit_id[t]), owner, px, py)
     # Shift the production queue; with a reactor slot 1 runs in parallel (it moves to slot 0).
     queue = [int(it[q, i]) for q in S.QUEUE]
@@ -64,7 +78,6 @@ def train_done(game, i: int, slot: int, t: int) -> None:
     if queue[0] < 0:
         fl[S.PROD0, i] = 0.0
     game.step_events.trained.append((int(game.types.unit_id[t]), owner, u))
-    rally = game.rally.get(i)
     if rally is not None:
         from sc2env.engine.commands import order_to_rally
 

@@ -26,7 +26,7 @@ from sc2env.engine.pathing import blocked_table
 from sc2env.engine.scenario import StepEvents
 from sc2env.types import ActionError, GameInfo, Race, RawCommand, Result
 
-ENGINE_VERSION = "starleague-engine-2"  # 2: shots in a game loop land together; mirrored pathing goal cells and tie-breaks; wedged SCVs re-pick a field
+ENGINE_VERSION = "starleague-engine-3"  # 2: shots in a game loop land together; mirrored pathing goal cells and tie-breaks; wedged SCVs re-pick a field. 3: point-mirror fairness (loop-start positions for targeting, summed collision pushes, per-owner stagger phase, border-symmetric blocked(), new units toward the rally point)
 FIELD_CACHE = 48
 START_WORKERS = 12
 START_MINERALS = 50
@@ -183,10 +183,11 @@ class Game:
                     [self._research_total, np.zeros(st.capacity - len(self._research_total))])
             if self._work_capacity != st.capacity:
                 self._work = np.zeros(K.work_size(st.capacity, self.map.height, self.map.width), np.int64)
+                self._fwork = np.zeros((4, st.capacity), np.float64)
                 self._work_capacity = st.capacity
             done = K.simulate(st.fl, st.it, st.pl, self.tf, self.ti, st.pathable, self._blocked, self._fields, self._cell_field,
                               self._field_cell, self._fnext, self._events, self._n_events, left, st.game_loop,
-                              self._research_total, self._work)
+                              self._research_total, self._work, self._fwork)
             st.game_loop += done
             left -= done
             n_events = int(self._n_events[0])

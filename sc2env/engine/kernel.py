@@ -26,7 +26,7 @@ from sc2env.engine.state import (ABILITY, ADDON, ALIVE, ATTACK_MOVE, ATTACK_UNIT
                                  FACING, GATHER, HAS_QUEUE, HOLD, HOME, HP, IDLE, MINING, MOVE, ORDER, OWNER,
                                  P_KILLED_VALUE, P_LOST_VALUE, P_MINED_GAS, P_MINED_MINERALS,
                                  P_MINERALS, P_VESPENE, P_WEAPONS, PROD0, PROGRESS, QUEUE0, RESEARCH, RESEARCHT,
-                                 RETURN, SHIELD, TARGET, TX, TY, TYPE, WORKT, X, Y, BUILT, LAST_ATTACKED, PX, PY)
+                                 RETURN, SHIELD, TARGET, TX, TY, TYPE, WORKT, X, Y, BUILT, LAST_ATTACKED, PX, PY, PHASE)
 
 from sc2env.engine import pathing as _pathing
 from sc2env.engine.pathing import blocked, step_toward
@@ -350,8 +350,11 @@ def _finish_order(it, events, n_events, i):
 
 
 @njit(cache=True, _nrt=False)
-def _collide(fl, it, tf, ti, pathable, i, j, ri, oi):
-    """Push units i and j apart if they overlap (the one holding still gives way less)."""
+def _collide(fl, it, tf, ti, i, j, ri, oi, push):
+    """Add the push that separates units i and j, if they overlap, to push[:, i] and push[:, j]
+    (the one holding still gives way less). Pushes of one loop are summed and applied together
+    (see _apply_pushes): applied pair by pair, the result would depend on the scan order, and
+    a fixed scan order favours one side of the map."""
     if it[ALIVE, j] != 1:
         return
     tj = it[TYPE, j]
@@ -372,33 +375,46 @@ def _collide(fl, it, tf, ti, pathable, i, j, ri, oi):
         dx = np.cos(ang)
         dy = np.sin(ang)
         d = 1.0
-        push = rs * 0.5
+        amount = rs * 0.5
     else:
-        push = (rs - d) * 0.5
+        amount = (rs - d) * 0.5
     # A unit holding position (or firing) gives way less: the mover takes the push.
     wi = 0.5
     if oi == HOLD or oi == IDLE:
         wi = 0.25 if (oj != HOLD and oj != IDLE) else 0.5
     elif oj == HOLD or oj == IDLE:
         wi = 0.75
-    pxi = fl[X, i] - dx / d * push * 2.0 * wi
-    pyi = fl[Y, i] - dy / d * push * 2.0 * wi
-    pxj = fl[X, j] + dx / d * push * 2.0 * (1.0 - wi)
-    pyj = fl[Y, j] + dy / d * push * 2.0 * (1.0 - wi)
-    if not blocked(pathable, pxi, pyi):
-        fl[X, i] = pxi
-        fl[Y, i] = pyi
-    if not blocked(pathable, pxj, pyj):
-        fl[X, j] = pxj
-        fl[Y, j] = pyj
+    push[0, i] -= dx / d * amount * 2.0 * wi
+    push[1, i] -= dy / d * amount * 2.0 * wi
+    push[0, j] += dx / d * amount * 2.0 * (1.0 - wi)
+    push[1, j] += dy / d * amount * 2.0 * (1.0 - wi)
+
+
+@njit(cache=True, _nrt=False)
+def _apply_pushes(fl, pathable, live, n_live, push):
+    """Move every pushed unit by its summed push (unless that lands it on a blocked cell)."""
+    for k in range(n_live):
+        i = live[k]
+        px = push[0, i]
+        py = push[1, i]
+        if px == 0.0 and py == 0.0:
+            continue
+        push[0, i] = 0.0
+        push[1, i] = 0.0
+        nx = fl[X, i] + px
+        ny = fl[Y, i] + py
+        if not blocked(pathable, nx, ny):
+            fl[X, i] = nx
+            fl[Y, i] = ny
 
 
 @njit(cache=True, _nrt=False)
 def simulate(fl, it, pl, tf, ti, pathable, table, fields, cell_field, field_cell, fnext, events, n_events,
-             n_loops, loop0, research_left, work):
+             n_loops, loop0, research_left, work, fwork):
     """Advance up to n_loops game loops; returns the number of loops done (stops after a blocking event).
 
-    `work` is int64 scratch of work_size(capacity, h, w) entries; fnext[1:] is the BFS queue (h * w)."""
+    `work` is int64 scratch of work_size(capacity, h, w) entries, `fwork` float64 scratch of shape
+    (4, capacity); fnext[1:] is the BFS queue (h * w)."""
     cap = fl.shape[1]
     n_events[0] = 0
     h, w = pathable.shape
@@ -414,6 +430,12 @@ def simulate(fl, it, pl, tf, ti, pathable, table, fields, cell_field, field_cell
     o += cnbx * cnby
     nxt = work[o:o + cap]
     cnxt = work[o + cap:o + 2 * cap]
+    # Float scratch (4, cap): summed collision pushes (rows 0-1), and positions at the start of
+    # the loop (rows 2-3, X and Y). Units move one after another in slot order; whatever one
+    # unit reads of another (targets, ranges, chase points) comes from the snapshot, so it
+    # cannot matter whose slot moved first (a mover-order advantage is a seat bias).
+    push = fwork[0:2]
+    snap = fwork[2:4]
     # Units are only added by the Python layer between calls: list the live slots once.
     live = work[o + 2 * cap:o + 3 * cap]
     # Shots fired this loop (attacker, target); each unit fires at most once a loop.
@@ -430,6 +452,9 @@ def simulate(fl, it, pl, tf, ti, pathable, table, fields, cell_field, field_cell
         stop = False
         now = loop0 + loop
         _build_buckets(fl, it, live, n_live, head, nxt, nbx, nby)
+        for k in range(n_live):
+            snap[X, live[k]] = fl[X, live[k]]
+            snap[Y, live[k]] = fl[Y, live[k]]
         # --- timers, production, research, construction
         for k in range(n_live):
             i = live[k]
@@ -480,8 +505,8 @@ def simulate(fl, it, pl, tf, ti, pathable, table, fields, cell_field, field_cell
                 # Idle armed units (not workers) engage enemies that come into sight, as in SC2,
                 # by attack-moving to where they stand (they walk back afterwards).
                 if order == IDLE and tf[W_DAMAGE, t] > 0.0 and ti[T_KIND, t] != K_WORKER and speed > 0.0 \
-                        and (now + i) % ACQUIRE_PERIOD == 0:
-                    j = _acquire(i, fl, it, tf, ti, max(tf[W_RANGE, t], tf[T_SIGHT, t]), head, nxt, nbx, nby)
+                        and (now + it[PHASE, i]) % ACQUIRE_PERIOD == 0:
+                    j = _acquire(i, snap, it, tf, ti, max(tf[W_RANGE, t], tf[T_SIGHT, t]), head, nxt, nbx, nby)
                     if j >= 0:
                         it[ORDER, i] = ATTACK_MOVE
                         it[ABILITY, i] = 23
@@ -510,8 +535,8 @@ def simulate(fl, it, pl, tf, ti, pathable, table, fields, cell_field, field_cell
                     gx = fl[TX, i]
                     gy = fl[TY, i]
                     if order == ATTACK_UNIT and it[TARGET, i] >= 0:
-                        gx = fl[X, it[TARGET, i]]
-                        gy = fl[Y, it[TARGET, i]]
+                        gx = snap[X, it[TARGET, i]]
+                        gy = snap[Y, it[TARGET, i]]
                     if step_toward(i, fl, pathable, table, speed, gx, gy, 0.5, fields, cell_field, field_cell, fnext):
                         if _finish_order(it, events, n_events, i):
                             stop = True
@@ -526,21 +551,21 @@ def simulate(fl, it, pl, tf, ti, pathable, table, fields, cell_field, field_cell
                 else:
                     j = it[ENGAGED, i]
                     valid = j >= 0 and _can_target(it, ti, tf, i, j)
-                    if not valid or (now + i) % ACQUIRE_PERIOD == 0:
+                    if not valid or (now + it[PHASE, i]) % ACQUIRE_PERIOD == 0:
                         radius = rng if order == HOLD else max(rng, tf[T_SIGHT, t])
-                        j2 = _acquire(i, fl, it, tf, ti, radius, head, nxt, nbx, nby)
+                        j2 = _acquire(i, snap, it, tf, ti, radius, head, nxt, nbx, nby)
                         if j2 >= 0 or not valid:
                             j = j2
                     it[ENGAGED, i] = j
                 if j >= 0:
-                    d = _gap(fl, tf, it, i, j)
+                    d = _gap(snap, tf, it, i, j)
                     if d <= rng:
-                        fl[FACING, i] = np.arctan2(fl[Y, j] - fl[Y, i], fl[X, j] - fl[X, i])
+                        fl[FACING, i] = np.arctan2(snap[Y, j] - fl[Y, i], snap[X, j] - fl[X, i])
                         if fl[COOLDOWN, i] <= 0.0:
                             _fire(fl, it, tf, i, j, pend_from, pend_to, n_pend)
                     elif order != HOLD:
-                        step_toward(i, fl, pathable, table, speed, fl[X, j], fl[Y, j], 0.0, fields, cell_field, field_cell,
-                                     fnext)
+                        step_toward(i, fl, pathable, table, speed, snap[X, j], snap[Y, j], 0.0, fields, cell_field,
+                                    field_cell, fnext)
                     continue
                 if order == ATTACK_MOVE:
                     if step_toward(i, fl, pathable, table, speed, fl[TX, i], fl[TY, i], 0.05, fields, cell_field,
@@ -570,13 +595,16 @@ def simulate(fl, it, pl, tf, ti, pathable, table, fields, cell_field, field_cell
                         it[ORDER, i] = MINING
                         it[HOME, i] = r
                         fl[WORKT, i] = GAS_LOOPS if ti[T_KIND, it[TYPE, r]] == K_REFINERY else MINE_LOOPS
-                    elif ti[T_KIND, it[TYPE, r]] == K_MINERAL and (now + i) % ACQUIRE_PERIOD == 0:
+                    elif ti[T_KIND, it[TYPE, r]] == K_MINERAL and (now + it[PHASE, i]) % ACQUIRE_PERIOD == 0:
                         r2 = _free_mineral_near(fl, it, ti, cap, r, i)
                         if r2 >= 0:
                             it[TARGET, i] = r2
-                elif fl[X, i] == fl[PX, i] and fl[Y, i] == fl[PY, i] and ti[T_KIND, it[TYPE, r]] == K_MINERAL:
+                elif abs(fl[X, i] - fl[PX, i]) < 1e-6 and abs(fl[Y, i] - fl[PY, i]) < 1e-6 \
+                        and ti[T_KIND, it[TYPE, r]] == K_MINERAL:
                     # Wedged against a neighbouring field (this one is reachable only from
                     # another side): mine a free field nearby instead of standing there forever.
+                    # (A tolerance, not ==: a wedged unit's x can jitter in the last bit, and
+                    # whether it does differs between point-mirrored positions.)
                     r2 = _free_mineral_near(fl, it, ti, cap, r, i)
                     if r2 >= 0:
                         it[TARGET, i] = r2
@@ -650,13 +678,14 @@ def simulate(fl, it, pl, tf, ti, pathable, table, fields, cell_field, field_cell
                     while j >= 0:
                         if j > i:
                             # _collide's own overlap test, first: most pairs do not touch, and the call
-                            # (five arrays passed field by field) costs more than the test
+                            # (several arrays passed field by field) costs more than the test
                             dx = fl[X, j] - fl[X, i]
                             dy = fl[Y, j] - fl[Y, i]
                             rs = ri + tf[T_RADIUS, it[TYPE, j]]
                             if dx * dx + dy * dy < rs * rs:
-                                _collide(fl, it, tf, ti, pathable, i, j, ri, oi)
+                                _collide(fl, it, tf, ti, i, j, ri, oi, push)
                         j = cnxt[j]
+        _apply_pushes(fl, pathable, live, n_live, push)
         if stop or n_events[0] >= events.shape[0] - 8:
             return loop + 1
     return n_loops

@@ -19,13 +19,31 @@ T_RADIUS, T_SPEED = 2, 4  # rows of kernel.type_tables' tf (kernel imports this 
 
 
 @njit(cache=True, _nrt=False, inline="always")
-def blocked(pathable, x, y):
+def _cell_blocked(pathable, ix, iy):
     h, w = pathable.shape
-    ix = int(np.floor(x))
-    iy = int(np.floor(y))
     if ix < 0 or iy < 0 or ix >= w or iy >= h:
         return True
     return pathable[iy, ix] == 0
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def blocked(pathable, x, y):
+    """Whether point (x, y) is off the pathable grid. A point exactly on a cell border is free
+    when a cell on either side is: floor() alone would decide by the border's side, and a
+    point-mirrored unit (on the other side of the map) would get the other answer."""
+    ix = int(np.floor(x))
+    iy = int(np.floor(y))
+    if not _cell_blocked(pathable, ix, iy):
+        return False
+    on_x = ix == x
+    on_y = iy == y
+    if not (on_x or on_y):
+        return True
+    if on_x and not _cell_blocked(pathable, ix - 1, iy):
+        return False
+    if on_y and not _cell_blocked(pathable, ix, iy - 1):
+        return False
+    return not (on_x and on_y and not _cell_blocked(pathable, ix - 1, iy - 1))
 
 
 @njit(cache=True, _nrt=False, inline="always")
@@ -195,8 +213,8 @@ def step_toward(i, fl, pathable, table, speed, gx, gy, stop_dist, fields, cell_f
         cgy = min(max(_goal_cell(gy, y), 0), h - 1)
         k = _field_for(pathable, cgx, cgy, fields, cell_field, field_cell, fnext)
         f = fields[k]
-        cx = int(np.floor(x))
-        cy = int(np.floor(y))
+        cx = _goal_cell(x, gx)  # on a border: the cell on the goal's side (mirror-symmetric)
+        cy = _goal_cell(y, gy)
         best = f[cy, cx]
         if best < 0:
             best = 1 << 30

@@ -24,8 +24,11 @@ X, Y, HP, SHIELD, ENERGY, COOLDOWN, PROGRESS, TX, TY, FACING, WORKT, PROD0, PROD
 N_FL = 17  # PX, PY: position one loop ago (crowd arrival: a mover blocked near its goal stops)
 # Int fields (rows of it).
 (ALIVE, TYPE, OWNER, ORDER, TARGET, ABILITY, CARRY, CARRY_KIND, BTYPE, HOME, ADDON, PARENT, QUEUE0, QUEUE1, QUEUE2,
- QUEUE3, QUEUE4, RESEARCH, HARVESTERS, BUILT, HAS_QUEUE, PATH_FIELD, RALLY_KIND, LAST_ATTACKED, ENGAGED) = range(25)
-N_IT = 25
+ QUEUE3, QUEUE4, RESEARCH, HARVESTERS, BUILT, HAS_QUEUE, PATH_FIELD, RALLY_KIND, LAST_ATTACKED, ENGAGED, PHASE) = range(26)
+N_IT = 26
+# PHASE: the owner's count of units made before this one. Periodic work (target re-scans,
+# mining bounces) is staggered by it, not by slot: slots differ between the two players,
+# so a slot-based stagger made mirrored units act on different loops (a seat bias).
 QUEUE_SLOTS = 5
 QUEUE = (QUEUE0, QUEUE1, QUEUE2, QUEUE3, QUEUE4)
 
@@ -74,6 +77,7 @@ class GameState:
         self.visibility = np.zeros((MAX_PLAYERS + 1, map_spec.height, map_spec.width), np.uint8)
         # Structures an enemy has seen: snapshot[player, slot] = 1 (shown as Snapshot in fog).
         self.snapshot = np.zeros((MAX_PLAYERS + 1, capacity), np.uint8)
+        self.made = np.zeros(NEUTRAL + 1, np.int64)  # units made so far per owner id (PHASE)
 
     # ----------------------------------------------------------------- slots
     @property
@@ -120,6 +124,8 @@ class GameState:
         self.it[ALIVE, i] = 1
         self.it[TYPE, i] = t
         self.it[OWNER, i] = owner
+        self.it[PHASE, i] = self.made[owner]
+        self.made[owner] += 1
         self.it[BUILT, i] = 1 if built else 0
         self.fl[X, i] = x
         self.fl[Y, i] = y

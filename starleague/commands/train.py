@@ -3,6 +3,7 @@
     starleague train --preset tiny --minutes 10
     starleague train --preset tiny --steps 200 --set league.main_exploiters=0
     starleague train --learner gpu-host:50051 --league league-host:50061   # remote components
+    starleague train --learner main_0=gpu1:50051 --learner main_exploiter_0=gpu2:50051
     starleague train --serial --steps 20        # everything in one process (debugging)
 
 Stops at --minutes / --steps or on Ctrl-C: actors first, then learners (final
@@ -25,7 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_config_arguments(parser)
     parser.add_argument("--minutes", type=float, default=None, help="stop after this many minutes")
     parser.add_argument("--steps", type=int, default=None, help="stop once the first player's learner made this many steps")
-    parser.add_argument("--learner", default=None, help="use a running learner (host:port) instead of starting one")
+    parser.add_argument("--learner", action="append", default=[], metavar="[PLAYER=]HOST:PORT",
+                        help="use a running learner for PLAYER (default: the first learning player) instead of "
+                             "starting one; repeat for several players")
     parser.add_argument("--league", default=None, help="use a running league (host:port) instead of starting one")
     parser.add_argument("--resume", action="store_true", help="learners continue from their newest checkpoints")
     parser.add_argument("--actors", type=int, default=None, help="actor processes (default actor.num_actors)")
@@ -39,6 +42,22 @@ def _learning_players(config) -> list[str]:
     from league.players import Role, initial_players
 
     return [p.player_id for p in initial_players(config.league) if p.role != Role.BOT]
+
+
+def learner_addresses(values: list[str], players: list[str]) -> dict[str, str]:
+    """`--learner` values ("host:port" for the first player, or "player=host:port") by player."""
+    addresses: dict[str, str] = {}
+    for value in values:
+        player, sep, address = value.rpartition("=")
+        player = player if sep else players[0]
+        if player not in players:
+            raise SystemExit(f"--learner {value!r}: {player!r} is not a learning player; they are {players}")
+        if ":" not in address:
+            raise SystemExit(f"--learner {value!r}: expected host:port after the player")
+        if player in addresses:
+            raise SystemExit(f"--learner: {player!r} given twice")
+        addresses[player] = address
+    return addresses
 
 
 def _win_rate(standings, player: str) -> tuple[float, int]:
@@ -72,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
         return 0 if learner.progress.steps > 0 else 1
     config_args = ["--preset", args.preset, *sum((["--set", o] for o in args.overrides), [])]
     launcher = Launcher(config.run_dir, config_args, players, args.actors or config.actor.num_actors, token=token,
-                        league_address=args.league, learner_address=args.learner, resume=args.resume)
+                        league_address=args.league, learner_addresses=learner_addresses(args.learner, players),
+                        resume=args.resume)
     interactive = sys.stdout.isatty()
     start = time.time()
     interrupted = False

@@ -12,10 +12,14 @@ import os
 
 from starleague.experiments import records
 
-EXPERIMENTS = (("minigames", "Mini-games"), ("vs-bots", "Against the built-in bots"),
-               ("replay-ablation", "Replay x off-policy correction"))
+EXPERIMENTS = (("minigames", "Mini-games"),
+               ("minigames-delay16", "Mini-games, first sitting (16-choice delay head)"),
+               ("vs-bots", "Against the built-in bots"), ("replay-ablation", "Replay x off-policy correction"))
 COMMANDS = {
     "minigames": "starleague experiment minigames --minutes-per-game 120 --eval-episodes 100",
+    "minigames-delay16": ("starleague experiment minigames --games MoveToBeacon,CollectMineralShards "
+                          "--minutes-per-game 50 --results-dir bench/results/experiments/minigames-delay16 "
+                          "--set actor.envs_per_actor=16 --set learner.checkpoint_every_seconds=60 --resume"),
     "vs-bots": "starleague experiment vs-bots --minutes 180",
     "replay-ablation": "starleague experiment replay-ablation --seeds 3 --frames 50000",
 }

@@ -31,6 +31,8 @@ def minigame_table(games: Sequence[str], results: dict[str, dict[str, Any]]) -> 
 
     lines.append(_row(["starleague tiny, trained (embedded engine)"] + ours("eval")))
     lines.append(_row(["starleague tiny, untrained (embedded engine)"] + ours("untrained")))
+    if any((results.get(game) or {}).get("scripted") for game in games):
+        lines.append(_row(["scripted greedy, raw commands (embedded engine)"] + ours("scripted")))
     for agent in AGENTS:
         cells = []
         for game in games:

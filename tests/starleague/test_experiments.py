@@ -59,6 +59,35 @@ def test_minigame_table_has_the_paper_layout_and_our_rows():
     assert "| MoveToBeacon | 3.5 | 1 | 26 | yes | no | 10 min | 12,345 |" in goals
 
 
+def test_minigame_table_shows_the_engines_scripted_agent_when_measured():
+    results = {"MoveToBeacon": {"eval": {"mean": 3.5, "stderr": 0.25, "max": 6, "episodes": 100},
+                                "scripted": {"mean": 9.0, "stderr": 0.2, "max": 12, "episodes": 100}}}
+    assert "| scripted greedy, raw commands (embedded engine) | **9.0** ± 0.2 (max 12, n=100) |" in \
+        tables.minigame_table(["MoveToBeacon"], results)
+    assert "scripted" not in tables.minigame_table(["MoveToBeacon"], {"MoveToBeacon": {"eval": results["MoveToBeacon"]["eval"]}})
+
+
+def test_minigames_default_agent_acts_every_step():
+    from agent.model.presets import resolve_model_config
+    from starleague.config import build_config
+
+    config = build_config(preset="tiny", overrides=list(minigames.DEFAULT_OVERRIDES))
+    assert resolve_model_config(config.model).max_delay == 1
+
+
+def test_minigames_report_keeps_the_columns_of_earlier_invocations(tmp_path):
+    from starleague.experiments import records
+
+    res = str(tmp_path / "res")
+    state = records.ExperimentState(res, "minigames", {"overrides": []}, resume=False)
+    score = {"mean": 2.0, "stderr": 0.1, "max": 3, "episodes": 10}
+    state.data["cells"] = {"MoveToBeacon": {"status": "done", "eval": score},
+                           "CollectMineralShards": {"status": "done", "eval": dict(score, mean=12.0)}}
+    summary = minigames.write_report(state, ["CollectMineralShards"], res)
+    assert set(summary["results"]) == {"MoveToBeacon", "CollectMineralShards"}
+    assert "| Agent | MoveToBeacon | CollectMineralShards |" in open(os.path.join(res, "table.md")).read()
+
+
 def test_ablation_table_has_the_impala_layout():
     cells = {("Without Replay", "vtrace"): {"A": (1.0, 0.5, 3)}, ("With Replay", "no_correction"): {"A": (0.25, 0.0, 1)}}
     lines = tables.ablation_table(["A", "B"], cells).splitlines()

@@ -41,17 +41,24 @@ def _battle(seed: int = 5) -> Game:
     return game
 
 
-def _line_clear_reference(pathable, x0, y0, x1, y1) -> bool:
-    """The definition: every sample x0 + dx * k / n (k = 1..n-1) lies in a pathable cell on the map."""
+def _point_free_reference(pathable, x, y) -> bool:
+    """A point is free when its cell is pathable, or, exactly on a cell border, a cell it touches is."""
     h, w = pathable.shape
+
+    def cell_free(cx, cy):
+        return 0 <= cx < w and 0 <= cy < h and pathable[cy, cx] != 0
+
+    cx, cy = math.floor(x), math.floor(y)
+    xs = [cx, cx - 1] if cx == x else [cx]
+    ys = [cy, cy - 1] if cy == y else [cy]
+    return any(cell_free(a, b) for a in xs for b in ys)
+
+
+def _line_clear_reference(pathable, x0, y0, x1, y1) -> bool:
+    """The definition: every sample x0 + dx * k / n (k = 1..n-1) is a free point (see above)."""
     dx, dy = x1 - x0, y1 - y0
     n = int(math.sqrt(dx * dx + dy * dy) * 2.0) + 1
-    for k in range(1, n):
-        f = k / n
-        cx, cy = math.floor(x0 + dx * f), math.floor(y0 + dy * f)
-        if cx < 0 or cy < 0 or cx >= w or cy >= h or pathable[cy, cx] == 0:
-            return False
-    return True
+    return all(_point_free_reference(pathable, x0 + dx * k / n, y0 + dy * k / n) for k in range(1, n))
 
 
 def test_line_clear_matches_sampling_definition():
