@@ -5,10 +5,10 @@ build order (one barracks -> two -> three barracks of marines), how many SCVs it
 how early it builds supply depots, when and with how much it attacks (and how far from
 home it defends), and its micro (target priority, focus fire on low-health targets,
 regrouping the wave, retreat of a beaten army), and at the top +1 infantry weapons.
-Each level from MediumHard up is the level below plus pure improvements: in this engine
-one base saturates at ~12 mining SCVs, so tech bought before the first fights (gas,
-add-ons, factory, an expansion) was measured to leave a smaller army and lose to the
-simpler level below (bench/results/bot_ladder.md). The profile fields for stim, siege
+From MediumHard up the levels are marine armies that differ in timing and production: in
+this engine tech bought before the first fights (gas, add-ons, factory, an expansion) was
+measured to leave a smaller army and lose to the simpler level below, and so did waiting
+for a bigger army (bench/results/bot_ladder.md). The profile fields for stim, siege
 tanks, add-ons, worker pulls and retreating hurt units stay available but no level uses
 them, because Stim, Combat Shield and siege are not modelled by the engine.
 Terran only.
@@ -134,9 +134,10 @@ PROFILES: dict[Difficulty, BotProfile] = {
         regroup=True,
         defend_radius=24.0,
     ),
-    # MediumHard's build and micro, but a defender first: it holds a wider area around its
-    # base (the attacker walks into its production and reinforcements) and only attacks with
-    # a bigger, later wave. Strictly MediumHard plus patience: no tech that costs army.
+    # MediumHard's build and micro, but it fights earlier and only fights it can win: it
+    # attacks from 12 supply (smaller, earlier waves that meet MediumHard before its big one)
+    # and pulls back when the enemy near its army is clearly stronger (avoid_losing_fights).
+    # (A patient defender that waited for 24-30 supply was measured: it lost as often as it won.)
     Difficulty.Hard: BotProfile(
         name="Hard",
         extra_barracks=True,
@@ -145,35 +146,35 @@ PROFILES: dict[Difficulty, BotProfile] = {
         worker_target=16,
         depot_margin=4,
         max_concurrent_depots=2,
-        attack_supply=24,
+        attack_supply=12,
         retreat_fraction=0.4,
         target_priority=True,
         focus_fire=True,
         regroup=True,
-        defend_radius=30.0,
+        avoid_losing_fights=True,
+        defend_radius=24.0,
     ),
-    # Hard exactly until its army is big (so it is never weaker in the first fights), then
-    # gas, an engineering bay and +1 infantry weapons, which pays off in every later marine
-    # fight; attacks last, with the biggest wave.
+    # A timing attack: four barracks from 16 food on 14 SCVs (minerals go into marines, not
+    # more SCVs past what one base mines well), a wave of 18 supply, then gas, an engineering
+    # bay and +1 infantry weapons for the longer games.
     Difficulty.Harder: BotProfile(
         name="Harder",
         extra_barracks=True,
         act_every=1,
         build_order=(
-            BuildStep(D, 1, 13), BuildStep(B, 1, 14), BuildStep(B, 2, 15), BuildStep(B, 3, 16),
+            BuildStep(D, 1, 13), BuildStep(B, 1, 13), BuildStep(B, 2, 14), BuildStep(B, 3, 15), BuildStep(B, 4, 16),
             BuildStep(R, 1, 46), BuildStep(E, 1, 48),
         ),
         research=(Upgrade.TerranInfantryWeaponsLevel1,),
-        worker_target=16,
+        worker_target=14,
         depot_margin=4,
         max_concurrent_depots=2,
-        attack_supply=32,
-        pull_workers=True,
+        attack_supply=18,
         retreat_fraction=0.4,
         target_priority=True,
         focus_fire=True,
         regroup=True,
-        defend_radius=30.0,
+        defend_radius=24.0,
     ),
 }
 # VeryHard: Harder with faster reactions is not different enough to add; it maps to Harder.

@@ -69,7 +69,9 @@ def test_levels_differ_in_economy_timing_and_micro():
     assert not profiles[0].focus_fire and profiles[-1].focus_fire
     assert profiles[-1].research and not any(p.research for p in profiles[:-1])  # Harder: +1 weapons
     assert sum(s.structure == 21 for s in profiles[0].build_order) == 1  # VeryEasy: one barracks
-    assert np.diff([p.attack_supply for p in profiles[1:]]).min() > 0  # bigger waves up the ladder
+    barracks = [sum(s.structure == 21 for s in p.build_order) for p in profiles]
+    assert np.diff(barracks).min() >= 0 and barracks[-1] > barracks[-2]  # more production up the ladder
+    assert profiles[-2].avoid_losing_fights and not profiles[-3].avoid_losing_fights  # Hard: picks its fights
     # No two levels are the same bot under another name.
     fields = [dataclasses.replace(p, name="") for p in profiles]
     assert all(fields[i] != fields[j] for i in range(len(fields)) for j in range(i))
