@@ -32,4 +32,36 @@ Engine-level API (what the SC2 API server, the env and the replay tools call)::
 Players are ids 1 and 2; neutral units (minerals, geysers, markers) have owner 16.
 """
 
-from sc2env.engine.game import ENGINE_VERSION, EngineError, Game  # noqa: F401
+import hashlib
+import os
+import pathlib
+
+
+def _cache_numba_by_engine_source() -> None:
+    """Key numba's on-disk cache by the engine's whole source, not per file.
+
+    numba revalidates a cached kernel against its own file only, and the kernels inline
+    helpers from other files (pathing.blocked into kernel.simulate): after a change to
+    pathing.py alone, kernel.py's cache would keep the old helper. A directory per source
+    hash makes any engine edit recompile. NUMBA_CACHE_DIR, when set, is left to the user.
+    """
+    import numba
+
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    here = pathlib.Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(here.rglob("*.py")):
+        digest.update(path.relative_to(here).as_posix().encode())
+        digest.update(path.read_bytes())
+    cache = here / "__pycache__" / f"numba-{digest.hexdigest()[:16]}"
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return  # a read-only install: numba falls back to its own cache locations
+    numba.config.CACHE_DIR = str(cache)
+
+
+_cache_numba_by_engine_source()
+
+from sc2env.engine.game import ENGINE_VERSION, EngineError, Game  # noqa: E402,F401
