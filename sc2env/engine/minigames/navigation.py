@@ -6,13 +6,14 @@ import numpy as np
 
 from sc2env.engine.minigames import reward_kernel as RK
 from sc2env.engine.minigames.base import AGENT, NEUTRAL, MiniGame, UnitType
-from sc2env.engine.minigames.layout import sample_points
+from sc2env.engine.minigames.layout import SCREEN_MARGIN, sample_points
 
 MARINE_RADIUS = 0.375
 
 
 class MoveToBeacon(MiniGame):
-    """1 Marine, 1 Beacon. Reaching the beacon: +1, and the beacon moves >= 5 away."""
+    """1 Marine, 1 Beacon, within one screen (layout.SCREEN_WIDTH). Reaching the beacon: +1,
+    and the beacon moves >= 5 away."""
 
     name = "MoveToBeacon"
     time_limit_seconds = 120
@@ -23,12 +24,12 @@ class MoveToBeacon(MiniGame):
 
     def setup(self, game, rng: np.random.Generator) -> None:
         self.rng = rng
-        marine = sample_points(rng, 1)
+        marine = sample_points(rng, 1, margin=SCREEN_MARGIN)
         self.place(game, UnitType.Marine, AGENT, marine)
         self._spawn_beacon(game, marine, self.first_gap)
 
     def _spawn_beacon(self, game, marines: np.ndarray, gap: float) -> None:
-        point = sample_points(self.rng, 1, avoid=marines, min_avoid=gap)
+        point = sample_points(self.rng, 1, avoid=marines, min_avoid=gap, margin=SCREEN_MARGIN)
         self.beacon = self.place(game, UnitType.Beacon, NEUTRAL, point)[0]
         self.beacon_xy = point[0]
 
@@ -43,7 +44,8 @@ class MoveToBeacon(MiniGame):
 
 
 class CollectMineralShards(MiniGame):
-    """2 Marines, 20 shards; +1 per shard; all collected -> 20 new ones >= 2 from the marines."""
+    """2 Marines, 20 shards within one screen; +1 per shard; all collected -> 20 new ones >= 2
+    from the marines."""
 
     name = "CollectMineralShards"
     time_limit_seconds = 120
@@ -54,12 +56,13 @@ class CollectMineralShards(MiniGame):
 
     def setup(self, game, rng: np.random.Generator) -> None:
         self.rng = rng
-        marines = sample_points(rng, 2, min_gap=2.0)
+        marines = sample_points(rng, 2, min_gap=2.0, margin=SCREEN_MARGIN)
         self.place(game, UnitType.Marine, AGENT, marines)
         self._spawn_shards(game, marines)
 
     def _spawn_shards(self, game, marines: np.ndarray) -> None:
-        points = sample_points(self.rng, self.shard_count, avoid=marines, min_avoid=self.spawn_gap, min_gap=1.5)
+        points = sample_points(self.rng, self.shard_count, avoid=marines, min_avoid=self.spawn_gap, min_gap=1.5,
+                               margin=SCREEN_MARGIN)
         slots = self.place(game, UnitType.MineralShard, NEUTRAL, points)
         self.shards = dict(zip(slots, map(tuple, points)))
         # The same shards as arrays for RK.markers_reached: slot, position, still there.
