@@ -32,23 +32,36 @@ def build_policy(model_config):
 
 
 def env_factory(env_config):
-    """MatchPlan -> Env: the learning seat first; a bot, or a second agent seat for a policy opponent."""
+    """MatchPlan -> Env: the learning seat first; a bot, or a second agent seat for a policy opponent.
+
+    A single-seat scenario map (the pysc2 mini-games) gets the learning seat only: there is
+    no opponent to play, whatever the match names."""
+    from sc2env.engine.scenario import is_scenario
     from sc2env.env import make_env
     from sc2env.types import AgentPlayer, BotPlayer, Difficulty, Race
 
     def make(match):
         player = AgentPlayer(race=Race[match.player_race.capitalize()])
+        map_name = match.map or env_config.map
+        if is_scenario(map_name):
+            return make_env(backend=env_config.backend, map=map_name, players=[player], step_mul=env_config.step_mul,
+                            seed=match.seed, **_backend_extra(env_config, scenario=True))
         if match.opponent_kind == "bot":
             other = BotPlayer(race=Race[match.opponent_race.capitalize()], difficulty=Difficulty.parse(match.bot_difficulty))
         else:
             other = AgentPlayer(race=Race[match.opponent_race.capitalize()], name=match.opponent_id)
-        extra = {"game_loop_limit": env_config.game_loop_limit}
-        if env_config.backend == "sc2" and env_config.sc2_path:
-            extra["sc2_path"] = env_config.sc2_path
-        return make_env(backend=env_config.backend, map=match.map or env_config.map, players=[player, other],
-                        step_mul=env_config.step_mul, seed=match.seed, **extra)
+        return make_env(backend=env_config.backend, map=map_name, players=[player, other],
+                        step_mul=env_config.step_mul, seed=match.seed, **_backend_extra(env_config))
 
     return make
+
+
+def _backend_extra(env_config, scenario: bool = False) -> dict:
+    # A scenario's own time limit stands (the mini-games' 120 s, ...); melee games take the config's.
+    extra = {} if scenario else {"game_loop_limit": env_config.game_loop_limit}
+    if env_config.backend == "sc2" and env_config.sc2_path:
+        extra["sc2_path"] = env_config.sc2_path
+    return extra
 
 
 def stop_on_signals(stop) -> threading.Event:

@@ -19,7 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--learner", default=None, help="learner host:port (default: learner.address)")
     parser.add_argument("--league", default=None, help="league host:port (omit to play --opponent forever)")
     parser.add_argument("--player", default="main_0", help="the learning player this actor plays")
-    parser.add_argument("--opponent", default="bot:easy", help="without a league: 'bot:<difficulty>' or 'self'")
+    parser.add_argument("--opponent", default="bot:easy",
+                        help="without a league: 'bot:<difficulty>' or 'self' (a mini-game map, e.g. --set "
+                             "env.map=MoveToBeacon, has no opponent seat and ignores this)")
     parser.add_argument("--actor-id", default=None, help="name in logs and league reports (default host-pid)")
     parser.add_argument("--envs", type=int, default=None, help="environments in this process (default actor.envs_per_actor)")
     parser.add_argument("--minutes", type=float, default=None, help="stop after this many minutes")

@@ -3,9 +3,8 @@
     STARLEAGUE_TOKEN=... python -m starleague.experiments.scenario_actor --preset tiny \
         --learner localhost:PORT --map MoveToBeacon --episodes-file run/episodes_actor_0.jsonl
 
-It is `agent.actor.Actor` unchanged, fed by `FixedMatches` (no league), with an env factory
-that gives the scenario its one agent seat (`starleague actor` always builds a two-seat
-match, which a mini-game refuses). Each finished episode appends one JSON line
+It is `starleague actor` on a mini-game map (`agent.actor.Actor` fed by `FixedMatches`, no
+league, the same env factory) plus an episode log: each finished episode appends one JSON line
 {"time", "return", "steps", "version", "actor_id"} to --episodes-file, so the learning
 curve is measured on the very episodes the learner trains on.
 """
@@ -62,14 +61,14 @@ class RecordingEnv:
 
 
 def scenario_env_factory(env_config, log: EpisodeLog | None = None):
-    """MatchPlan -> the scenario env with its single agent seat (seeded by the match)."""
-    import sc2env.engine.minigames  # noqa: F401  (registers the mini-game scenarios)
-    from sc2env.env import make_env
-    from sc2env.types import AgentPlayer
+    """MatchPlan -> the scenario env with its single agent seat (seeded by the match), as
+    `starleague actor` makes it, with every episode's return logged."""
+    from starleague.commands._runtime import env_factory
+
+    make_env = env_factory(env_config)
 
     def make(match):
-        env = make_env(backend=env_config.backend, map=match.map, players=[AgentPlayer()],
-                       step_mul=env_config.step_mul, seed=match.seed)
+        env = make_env(match)
         return RecordingEnv(env, log) if log is not None else env
 
     return make
