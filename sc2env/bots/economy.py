@@ -95,13 +95,9 @@ def _blockers(v: BotView) -> np.ndarray:
     # Keep each barracks' / factory's add-on spot free (and its mirror: placement.addon_spots).
     hosts = pick(v.own, isin(v.own["unit_type"], ids.TAKES_ADDON) & (v.own["add_on_tag"] == 0))
     spots = []
-    for side in (0, 1):
+    for ax, ay in placement.addon_spots(hosts["x"], hosts["y"]):  # both sides, for every host at once
         reserved = empty_units(len(hosts))
-        if len(hosts):
-            xy_side = [placement.addon_spots(float(x), float(y))[side] for x, y in zip(hosts["x"], hosts["y"])]
-            reserved["x"] = [p[0] for p in xy_side]
-            reserved["y"] = [p[1] for p in xy_side]
-            reserved["radius"] = 1.0
+        reserved["x"], reserved["y"], reserved["radius"] = ax, ay, 1.0
         spots.append(reserved)
     return np.concatenate([solid, fake, *spots])
 

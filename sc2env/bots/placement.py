@@ -90,8 +90,9 @@ def clear_of_units(units: np.ndarray, cx: float, cy: float, half: float, margin:
     return not bool(overlap.any())
 
 
-def addon_spots(cx: float, cy: float) -> tuple[tuple[float, float], tuple[float, float]]:
-    """The add-on's 2x2 spot (the game puts it on +x) and its point-mirror through the building.
+def addon_spots(cx, cy) -> tuple[tuple, tuple]:
+    """The add-on's 2x2 spot (the game puts it on +x) and its point-mirror through the building
+    (cx, cy: floats, or arrays of many buildings).
 
     Both stay free: a bot that kept only +x free laid out its base differently on the two
     sides of a point-symmetric map (+x faces the ramp on one side, the map edge on the other),
