@@ -191,7 +191,7 @@ class GameState:
     def state_hash(self) -> str:
         """sha256 over every array that defines the game (bit-identical games <=> equal hashes)."""
         h = hashlib.sha256()
-        for arr in (self.fl, self.it, self.tags, self.pl, self.upgrades, self.pathable, self.visibility):
+        for arr in (self.fl, self.it, self.tags, self.pl, self.upgrades, self.pathable, self.visibility, self.made):
             h.update(np.ascontiguousarray(arr).tobytes())
         h.update(np.int64(self.game_loop).tobytes())
         return h.hexdigest()
