@@ -15,11 +15,12 @@ from sc2env.bots import ids
 from sc2env.bots.ids import Unit
 
 
-def footprint_center(x: float, y: float, side: int) -> tuple[float, float]:
-    """Snap a point to the grid the real game uses: odd sides centre on .5, even on integers."""
+def footprint_center(x, y, side: int):
+    """Snap points (floats or arrays) to the grid the real game uses: odd sides centre on .5,
+    even on integers."""
     if side % 2:
-        return (float(np.floor(x)) + 0.5, float(np.floor(y)) + 0.5)
-    return (float(np.round(x)), float(np.round(y)))
+        return np.floor(x) + 0.5, np.floor(y) + 0.5
+    return np.round(x), np.round(y)
 
 
 def keep_out_mask(pathable: np.ndarray, placeable: np.ndarray, reach: int = 3) -> np.ndarray:
@@ -72,22 +73,32 @@ def army_lane_mask(pathable: np.ndarray, placeable: np.ndarray, home: tuple[floa
     return lane
 
 
-def cells_free(placeable: np.ndarray, cx: float, cy: float, side: int) -> bool:
-    half = side / 2.0
-    x0, y0 = int(round(cx - half)), int(round(cy - half))
+def free_footprints(placeable: np.ndarray, cx, cy, side: int) -> np.ndarray:
+    """For footprint centres cx, cy (arrays): is every cell of the side x side square inside
+    the map and placeable. One summed-area table answers all of them at once."""
+    cx, cy = np.asarray(cx, np.float64), np.asarray(cy, np.float64)
     h, w = placeable.shape
-    if x0 < 0 or y0 < 0 or x0 + side > w or y0 + side > h:
-        return False
-    return bool(placeable[y0 : y0 + side, x0 : x0 + side].all())
+    # Centres sit on the grid (footprint_center), so the corners are whole numbers.
+    x0 = np.rint(cx - side / 2.0).astype(np.int64)
+    y0 = np.rint(cy - side / 2.0).astype(np.int64)
+    inside = (x0 >= 0) & (y0 >= 0) & (x0 + side <= w) & (y0 + side <= h)
+    table = np.zeros((h + 1, w + 1), np.int32)
+    table[1:, 1:] = np.asarray(placeable, bool).cumsum(axis=0, dtype=np.int32).cumsum(axis=1, dtype=np.int32)
+    x0, y0 = np.where(inside, x0, 0), np.where(inside, y0, 0)
+    count = table[y0 + side, x0 + side] - table[y0, x0 + side] - table[y0 + side, x0] + table[y0, x0]
+    return inside & (count == side * side)
 
 
-def clear_of_units(units: np.ndarray, cx: float, cy: float, half: float, margin: float) -> bool:
-    """No unit's square (radius) overlaps the footprint grown by margin."""
+def clear_of_units(units: np.ndarray, cx, cy, half: float, margin: float) -> np.ndarray:
+    """For footprint centres cx, cy (arrays): no unit's square (radius) overlaps the footprint
+    grown by margin. Compared in the units' float32, as a single footprint always was."""
+    cx = np.asarray(cx, np.float32)[:, None]
+    cy = np.asarray(cy, np.float32)[:, None]
     if len(units) == 0:
-        return True
+        return np.ones(len(cx), bool)
     reach = half + units["radius"] + margin
     overlap = (np.abs(units["x"] - cx) < reach) & (np.abs(units["y"] - cy) < reach)
-    return not bool(overlap.any())
+    return ~overlap.any(axis=1)
 
 
 def addon_spots(cx, cy) -> tuple[tuple, tuple]:
@@ -130,31 +141,27 @@ def find_spot(
     # Angles count from the `away` direction, so a point-mirrored base gets the point-mirrored
     # candidate (and jitter draw) at each index.
     angle0 = float(np.arctan2(away[1], away[0]))
-    candidates = []
-    for radius in np.arange(min_dist, max_dist, 1.0):
-        n = int(2 * np.pi * radius)
-        for k in range(n):
-            angle = angle0 + 2 * np.pi * k / n
-            d = np.array([np.cos(angle), np.sin(angle)])
-            score = radius - 3.0 * float(d @ away) + rng.uniform(0, 0.5)
-            candidates.append((score, base[0] + radius * d[0], base[1] + radius * d[1]))
-    candidates.sort()
-    for _, x, y in candidates:
-        cx, cy = footprint_center(x, y, side)
-        if (cx, cy) in bad:
-            continue
-        if not cells_free(placeable, cx, cy, side):
-            continue
-        if not clear_of_units(blockers, cx, cy, half, margin=1.0):
-            continue
-        if len(resources) and not clear_of_units(resources, cx, cy, half, margin=2.5):
-            continue
-        if int(structure) in ids.TAKES_ADDON and not all(
-                cells_free(placeable, ax, ay, 2) and clear_of_units(blockers, ax, ay, 1.0, margin=1.0)
-                for ax, ay in addon_spots(cx, cy)):
-            continue
-        return (cx, cy)
-    return None
+    radii = np.arange(min_dist, max_dist, 1.0)
+    counts = [int(2 * np.pi * radius) for radius in radii]
+    radius = np.repeat(radii, counts)
+    angle = np.concatenate([angle0 + 2 * np.pi * np.arange(n) / n for n in counts])
+    dx, dy = np.cos(angle), np.sin(angle)
+    score = radius - 3.0 * (dx * away[0] + dy * away[1]) + rng.uniform(0, 0.5, size=len(angle))
+    x, y = base[0] + radius * dx, base[1] + radius * dy
+    order = np.lexsort((y, x, score))  # by score, ties by position
+    cx, cy = footprint_center(x[order], y[order], side)
+    ok = free_footprints(placeable, cx, cy, side) & clear_of_units(blockers, cx, cy, half, margin=1.0)
+    if len(resources):
+        ok &= clear_of_units(resources, cx, cy, half, margin=2.5)
+    if int(structure) in ids.TAKES_ADDON:
+        for ax, ay in addon_spots(cx, cy):
+            ok &= free_footprints(placeable, ax, ay, 2) & clear_of_units(blockers, ax, ay, 1.0, margin=1.0)
+    if bad:
+        ok &= np.array([(float(px), float(py)) not in bad for px, py in zip(cx, cy)], bool)
+    first = np.flatnonzero(ok)
+    if len(first) == 0:
+        return None
+    return (float(cx[first[0]]), float(cy[first[0]]))
 
 
 def resource_clusters(resources: np.ndarray, link: float = 8.0) -> list[np.ndarray]:
@@ -184,22 +191,23 @@ def expansion_spot(
 ) -> Optional[tuple[float, float]]:
     """Where a command center mines this cluster: 5x5, >= 6 cells from every resource centre."""
     centre = np.array([cluster["x"].mean(), cluster["y"].mean()])
-    best = None
-    for dx in range(-10, 11):
-        for dy in range(-10, 11):
-            cx, cy = footprint_center(centre[0] + dx, centre[1] + dy, 5)
-            if (cx, cy) in bad:
-                continue
-            dist = np.hypot(cluster["x"] - cx, cluster["y"] - cy)
-            min_gap = np.where(np.isin(cluster["unit_type"], list(ids.GEYSERS)), 7.0, 6.0)
-            if (dist < min_gap).any():
-                continue
-            if not cells_free(placeable, cx, cy, 5) or not clear_of_units(blockers, cx, cy, 2.5, 0.5):
-                continue
-            total = float(dist.sum())
-            if best is None or total < best[0]:
-                best = (total, (cx, cy))
-    return None if best is None else best[1]
+    # The 21 x 21 offsets around the cluster's centre, in the order the nearest is chosen by.
+    # (Kept in the units' float32, as the one-offset-at-a-time scan computed them.)
+    offsets = np.arange(-10, 11).astype(centre.dtype)
+    dx, dy = np.meshgrid(offsets, offsets, indexing="ij")
+    cx, cy = footprint_center(centre[0] + dx.ravel(), centre[1] + dy.ravel(), 5)
+    dist = np.hypot(cluster["x"] - cx[:, None].astype(cluster["x"].dtype),
+                    cluster["y"] - cy[:, None].astype(cluster["y"].dtype))
+    min_gap = np.where(np.isin(cluster["unit_type"], list(ids.GEYSERS)), 7.0, 6.0)
+    ok = ~(dist < min_gap).any(axis=1)
+    ok &= free_footprints(placeable, cx, cy, 5) & clear_of_units(blockers, cx, cy, 2.5, 0.5)
+    if bad:
+        ok &= np.array([(float(px), float(py)) not in bad for px, py in zip(cx, cy)], bool)
+    if not ok.any():
+        return None
+    total = np.where(ok, dist.sum(axis=1), np.inf)
+    best = int(np.argmin(total))  # the first of equals, as the scan in offset order picks
+    return (float(cx[best]), float(cy[best]))
 
 
 def is_mineral_cluster(cluster: np.ndarray) -> bool:
