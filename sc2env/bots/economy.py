@@ -86,7 +86,7 @@ def _blockers(v: BotView) -> np.ndarray:
     """Structures, resources and the spots SCVs are already walking to build on."""
     obs_units = v.obs.units
     solid = pick(obs_units, isin(obs_units["unit_type"], ids.STRUCTURES) | (obs_units["alliance"] == 3))
-    planned = pick(v.workers, isin(v.worker_first_order, ids.BUILD_ABILITY.values()))
+    planned = pick(v.workers, isin(v.worker_first_order, ids.BUILD_ABILITIES))
     fake = empty_units(len(planned))
     if len(planned):
         fake["x"] = planned["order_target_x"][:, 0]

@@ -144,6 +144,7 @@ BUILD_ABILITY = {
     Unit.EngineeringBay: Ability.BuildEngineeringBay,
     Unit.Factory: Ability.BuildFactory,
 }
+BUILD_ABILITIES = frozenset(BUILD_ABILITY.values())
 FOOTPRINT = {
     Unit.CommandCenter: 5,
     Unit.SupplyDepot: 2,

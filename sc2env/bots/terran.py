@@ -100,8 +100,7 @@ class TerranBot:
         if self.home is None:
             self._first_look(v, game_info)
         # SCVs stay "busy" while they walk to a build site.
-        build_ids = list(economy.ids.BUILD_ABILITY.values())
-        self.busy = set(int(t) for t in v.workers["tag"][isin(v.worker_first_order, build_ids)])
+        self.busy = set(int(t) for t in v.workers["tag"][isin(v.worker_first_order, economy.ids.BUILD_ABILITIES)])
 
         cmds: list[RawCommand] = []
         economy.train_workers(self, v, cmds)
