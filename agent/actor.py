@@ -233,6 +233,7 @@ class Unroll:
     start_version: int = 0
     pending_reward: float = 0.0
     pending_discount: float = 1.0
+    pending_steps: int = 0  # env steps since the last decision (more than 1 when the delay head waits)
     env_frames: int = 0  # env steps since row 0
 
 
@@ -255,6 +256,17 @@ def build_trajectory(unroll: Unroll) -> wire.Trajectory:
     )
 
 
+def add_env_step(unroll: Unroll, reward: float, last: bool, gamma: float) -> None:
+    """Fold one env step into the open row, as a semi-MDP step: a decision followed by k env
+    steps (the delay head's wait) earns r_1 + gamma r_2 + ... + gamma^(k-1) r_k and bootstraps
+    with gamma^k. The learner multiplies every row's discount by gamma itself, so the row
+    keeps gamma^(k-1) (0 once the episode ended). Without this a long wait cost nothing:
+    every decision was discounted once, whatever time it covered."""
+    unroll.pending_reward += gamma ** unroll.pending_steps * float(reward)
+    unroll.pending_steps += 1
+    unroll.pending_discount = 0.0 if last else gamma ** (unroll.pending_steps - 1)
+
+
 def record_decision(unroll: Unroll, row: tuple, state_before: tuple[torch.Tensor, ...], version: int,
                     unroll_length: int) -> tuple[Unroll, Optional[Unroll]]:
     """Append one decision `row` (features, actions, logp, first) to `unroll`.
@@ -269,7 +281,7 @@ def record_decision(unroll: Unroll, row: tuple, state_before: tuple[torch.Tensor
     else:
         unroll.start_state = tuple(s[0].cpu().numpy() for s in state_before)
         unroll.start_version = version
-    unroll.pending_reward, unroll.pending_discount = 0.0, 1.0
+    unroll.pending_reward, unroll.pending_discount, unroll.pending_steps = 0.0, 1.0, 0
     unroll.rows.append(row)
     if len(unroll.rows) < unroll_length + 1:
         return unroll, None
@@ -348,6 +360,8 @@ class Actor:
         unroll_length: int,
         replay_dir: str,
         log: Callable[[str], None] = print,
+        *,
+        discount: float,  # the learner's gamma (rl.discount): discounts the steps a decision waits
     ):
         from agent.actions import to_commands
 
@@ -360,6 +374,7 @@ class Actor:
         self.make_env = make_env
         self.config = config
         self.T = unroll_length
+        self.discount = float(discount)
         self.replay_dir = replay_dir
         self.log = log
         self.stats = ActorStats()
@@ -513,9 +528,8 @@ class Actor:
                     self.stats.frames += 1
                     slot.unroll.env_frames += 1
                     step = slot.timesteps[0]
-                    slot.unroll.pending_reward += float(step.reward)
+                    add_env_step(slot.unroll, step.reward, step.last(), self.discount)
                     if step.last():
-                        slot.unroll.pending_discount = 0.0
                         self._finish_match(slot)
                         fresh = self._start_match(slot.unroll)
                         if fresh is None:

@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import torch
 
-from agent.actor import SeatMemory, Unroll, build_trajectory, record_decision, run_policy
+from agent.actor import SeatMemory, Unroll, add_env_step, build_trajectory, record_decision, run_policy
 from agent.actions import to_commands
 from agent.model.config import ModelConfig
 from agent.model.policy import build_policy
@@ -43,7 +43,8 @@ def bot_env(seed: int, game_loop_limit: int = 22400):
                     seed=seed, game_loop_limit=game_loop_limit)
 
 
-def collect_trajectories(count: int, unroll_length: int, model: ModelConfig | None = None, seed: int = 0):
+def collect_trajectories(count: int, unroll_length: int, model: ModelConfig | None = None, seed: int = 0,
+                         discount: float = 0.99):
     """`count` real unrolls: the policy playing the embedded engine against the Easy bot."""
     torch.manual_seed(seed)
     policy = build_policy(model or ModelConfig(preset="tiny"))
@@ -66,9 +67,8 @@ def collect_trajectories(count: int, unroll_length: int, model: ModelConfig | No
                 out.append(build_trajectory(finished))
             commands = to_commands(actions, timesteps[0].observation, env.game_info, policy.spec)
         timesteps = env.step([commands])
-        unroll.pending_reward += timesteps[0].reward
+        add_env_step(unroll, timesteps[0].reward, timesteps[0].last(), discount)
         if timesteps[0].last():
-            unroll.pending_discount = 0.0
             timesteps = env.reset()
             memory = SeatMemory(state=policy.initial_state(1))
     env.close()

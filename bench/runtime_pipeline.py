@@ -30,7 +30,7 @@ import time
 import torch
 
 from agent import learning, transport
-from agent.actor import SeatMemory, Unroll, build_trajectory, record_decision, run_policy
+from agent.actor import SeatMemory, Unroll, add_env_step, build_trajectory, record_decision, run_policy
 from agent.actions import to_commands
 from agent.model.config import ModelConfig
 from agent.model.policy import build_policy
@@ -39,6 +39,7 @@ from bench.runtime_common import bot_env, command, machine, write_results
 from protos import learner_pb2, learner_pb2_grpc
 
 TOKEN = "bench-token"
+DISCOUNT = RLConfig().discount  # the learner rows are made for
 
 
 def _raw_engine_worker(envs: int, seconds: float, seed: int, results) -> None:
@@ -112,9 +113,8 @@ class Envs:
             env = self.pool[i]
             self.timesteps[i] = env.step([commands[i]])
             self.frames += 1
-            self.unrolls[i].pending_reward += self.timesteps[i][0].reward
+            add_env_step(self.unrolls[i], self.timesteps[i][0].reward, self.timesteps[i][0].last(), DISCOUNT)
             if self.timesteps[i][0].last():
-                self.unrolls[i].pending_discount = 0.0
                 self.timesteps[i] = env.reset()
                 self.memories[i] = SeatMemory(state=self.policy.initial_state(1))
         return done

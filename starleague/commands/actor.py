@@ -59,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         unroll_length=config.learner.unroll_length,
         replay_dir=os.path.join(config.run_dir, "replays"),
         log=lambda line: print(line, flush=True),
+        discount=config.rl.discount,
     )
     stop_on_signals(actor.stop)
     stats = actor.run(max_seconds=args.minutes * 60 if args.minutes else None, max_frames=args.frames)

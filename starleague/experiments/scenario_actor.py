@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         unroll_length=config.learner.unroll_length,
         replay_dir=os.path.join(config.run_dir, "replays"),
         log=lambda line: print(line, flush=True),
+        discount=config.rl.discount,
     )
     log.version = lambda: actor.version
     stop_on_signals(actor.stop)

@@ -31,3 +31,35 @@ def test_unrolls_overlap_by_one_row_and_carry_their_start_state():
     np.testing.assert_array_equal(first.state[0], np.zeros(4))
     np.testing.assert_array_equal(second.state[0], np.full(4, 3.0))  # core state before row 3
     assert first.unroll_length == second.unroll_length == T
+
+
+def test_a_decision_that_waits_is_discounted_for_every_env_step_it_covers():
+    """Semi-MDP rows: with the delay head a decision covers k env steps. Its row earns the
+    discounted rewards of those steps and bootstraps with gamma^k, so an episode's return
+    seen through the rows equals the per-step discounted return, whatever the waits."""
+    from agent.actor import add_env_step
+    from agent.rl.vtrace import vtrace
+
+    gamma = 0.9
+    rewards = [1.0, 2.0, 4.0, 0.5, 0.0, 3.0, 1.0]  # one per env step; the episode ends after the last
+    waits = [3, 1, 2, 1]  # env steps covered by each decision (sum = 7)
+    unroll, rows, t = Unroll(), [], 0
+    for d, k in enumerate(waits + [1]):  # the last row is the bootstrap row of the next episode
+        unroll, _ = record_decision(unroll, _row(d, first=d in (0, len(waits))), (torch.zeros(1, 4),), 0, 10)
+        if d == len(waits):
+            break
+        for _ in range(k):
+            add_env_step(unroll, rewards[t], t == len(rewards) - 1, gamma)
+            t += 1
+    trajectory = build_trajectory(Unroll(rows=unroll.rows[:-1], rewards=unroll.rewards, discounts=unroll.discounts))
+    np.testing.assert_allclose(trajectory.reward, [1 + 0.9 * 2 + 0.81 * 4, 0.5, 0.0 + 0.9 * 3, 1.0], rtol=1e-6)
+    np.testing.assert_allclose(trajectory.discount, [0.81, 1.0, 0.9, 0.0], rtol=1e-6)
+
+    # The learner multiplies each row's discount by gamma (gamma^k in all); with zero values
+    # the V-trace target of the first row is then the episode's discounted return.
+    reward = torch.tensor(trajectory.reward)[:, None]
+    discounts = gamma * torch.tensor(trajectory.discount)[:, None]
+    zeros = torch.zeros_like(reward)
+    target = vtrace(zeros, discounts, reward, zeros, torch.zeros(1)).vs[0, 0].item()
+    per_step = sum(gamma ** i * r for i, r in enumerate(rewards))
+    assert abs(target - per_step) < 1e-5
