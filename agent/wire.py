@@ -118,8 +118,10 @@ class Trajectory:
     actions:   {head: [T+1, ...]}     actions sampled at each row
     logp:      {head: [T+1]}          behaviour log-probabilities of those actions
     first:     [T+1] bool             row t is the first step of an episode (reset core)
-    reward:    [T] float32            reward after the action of row t
-    discount:  [T] float32            env discount after row t (0 where the episode ended)
+    reward:    [T] float32            reward after the action of row t (discounted sum over the
+                                      k env steps it covered: agent.actor.add_env_step)
+    discount:  [T] float32            gamma^(k-1) after row t, 0 where the episode ended (the
+                                      learner applies the last gamma: gamma^k in all)
     state:     [core tensor, ...]     policy core state before row 0, each without batch dim
     """
 
