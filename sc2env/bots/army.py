@@ -56,18 +56,42 @@ class Orders:
         ]
 
 
-def _has_order(u, ability: int, point=None, unit=None, tol: float = 3.0) -> bool:
-    """Is the unit already doing this (so we do not re-issue and reset it)?"""
-    if u["order_count"] == 0:
-        return False
-    current = int(u["order_ability_id"][0])
-    if current not in (int(ability), 23 if ability == Ability.Attack else -1, 16 if ability == Ability.Move else -1):
-        return False
+def _has_order_all(units: np.ndarray, ability: int, point=None, unit=None, tol: float = 3.0) -> np.ndarray:
+    """Per unit: is it already doing this (so we do not re-issue and reset it)? `unit` is one
+    target tag or one per unit. (The arithmetic keeps the operand types of a one-unit check,
+    so both give the same answers: float32 positions against the point as given.)"""
+    current = units["order_ability_id"][:, 0]
+    same = current == int(ability)
+    if ability == Ability.Attack:
+        same |= current == 23  # the attack order a unit acquires by itself
+    if ability == Ability.Move:
+        same |= current == 16
+    same &= units["order_count"] > 0
     if unit is not None:
-        return int(u["order_target_tag"][0]) == int(unit)
+        return same & (units["order_target_tag"][:, 0] == unit)
     if point is not None:
-        return abs(u["order_target_x"][0] - point[0]) + abs(u["order_target_y"][0] - point[1]) < tol
-    return True
+        return same & (np.abs(units["order_target_x"][:, 0] - point[0]) + np.abs(units["order_target_y"][:, 0] - point[1]) < tol)
+    return same
+
+
+def _targets(p, v: BotView, army: np.ndarray, reach: np.ndarray, dist: np.ndarray, in_sight: np.ndarray):
+    """Per army unit, the enemy it should shoot among those in range: fighting units first, then
+    workers, then structures; the nearest (target priority) or the one with the least health
+    left (focus fire); ties to the first listed. Returns (target tags, has a target)."""
+    enemy = v.enemy
+    if len(enemy) == 0:
+        return np.zeros(len(army), army["tag"].dtype), np.zeros(len(army), bool)
+    etypes = enemy["unit_type"]
+    klass = np.where(isin(etypes, ids.STRUCTURES), 2, np.where(isin(etypes, ids.WORKERS), 1, 0))
+    # Range in float32, as the unit table holds it: weapon range + both radii + a little slack.
+    limit = (reach.astype(np.float32)[:, None] + enemy["radius"][None, :]) + army["radius"][:, None]
+    candidate = in_sight & (dist <= limit + np.float32(0.3))
+    rank = np.where(candidate, klass[None, :], 3)
+    best_class = candidate & (rank == rank.min(axis=1, keepdims=True))
+    tiebreak = (enemy["health"] + enemy["shield"])[None, :] if p.focus_fire else dist
+    best = np.argmin(np.where(best_class, tiebreak, np.inf), axis=1)
+    has = candidate.any(axis=1)
+    return enemy["tag"][best], has
 
 
 def update_memory(bot: "TerranBot", v: BotView) -> None:
@@ -171,67 +195,73 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
     stimmed = (p.use_stim and ids.Upgrade.Stimpack in v.upgrades and not bot.banned(Ability.EffectStim)
                and bool(v.available & {Ability.EffectStimMarine, Ability.EffectStimMarauder, Ability.EffectStim}))
     can_siege = p.siege_tanks and bool(v.available & {Ability.MorphSiegeMode, Ability.MorphUnsiege})
-    for i, u in enumerate(army):
-        tag = int(u["tag"])
-        ut = int(u["unit_type"])
-        dist = np.hypot(enemy_pos[:, 0] - pos[i, 0], enemy_pos[:, 1] - pos[i, 1]) if len(enemy_pos) else np.zeros(0)
-        reach = RANGE.get(ut, 5.0)
-        in_sight = dist < reach + 4.0
-
+    # Every unit's view of the enemies at once ([units, enemies]); the loop below only decides.
+    types = army["unit_type"].tolist()
+    reach = np.array([RANGE.get(t, 5.0) for t in types])
+    dist = np.hypot(enemy_pos[None, :, 0] - pos[:, None, 0], enemy_pos[None, :, 1] - pos[:, None, 1])
+    in_sight = dist < reach[:, None] + 4.0
+    sees = in_sight.any(axis=1).tolist()
+    tags = army["tag"].tolist()
+    picks = _targets(p, v, army, reach, dist, in_sight) if (p.target_priority or p.focus_fire) else None
+    if picks is not None:
+        target_tags, has_target = picks
+        on_target = _has_order_all(army, Ability.Attack, unit=target_tags).tolist()
+        target_tags, has_target = target_tags.tolist(), has_target.tolist()
+    if p.retreat_damaged_below > 0:
+        hurt = (army["health"] < p.retreat_damaged_below * army["health_max"]).tolist()
+        going_home = _has_order_all(army, Ability.Move, bot.home).tolist()
+    if p.regroup and bot.attacking and threat is None and len(army) > 3:
+        ahead = (np.hypot(pos[:, 0] - goal[0], pos[:, 1] - goal[1]) + 6.0 < np.hypot(
+            centre[0] - goal[0], centre[1] - goal[1])).tolist()
+        at_centre = _has_order_all(army, Ability.Move, tuple(centre), tol=4.0).tolist()
+    else:
+        ahead = None
+    on_goal = _has_order_all(army, Ability.Attack, goal).tolist()
+    shooting = ((army["order_count"] > 0) & np.isin(army["order_ability_id"][:, 0], (int(Ability.Attack), 23))
+                & (army["order_target_tag"][:, 0] != 0)).tolist()
+    if can_siege:
+        near12, near14 = (dist < 12.0).any(axis=1).tolist(), (dist < 14.0).any(axis=1).tolist()
+    if stimmed:
+        stim_ready = (((dist < reach[:, None] + 1.0).any(axis=1)) & (army["health"] > 0.6 * army["health_max"])).tolist()
+    for i, tag in enumerate(tags):
+        ut = types[i]
         # Siege tanks: siege up near enemies, unsiege to follow the army.
         if can_siege:
-            if ut == Unit.SiegeTank and (dist < 12.0).any() and not bot.banned(Ability.MorphSiegeMode):
+            if ut == Unit.SiegeTank and near12[i] and not bot.banned(Ability.MorphSiegeMode):
                 orders.give(tag, Ability.MorphSiegeMode)
                 continue
             if ut == Unit.SiegeTankSieged:
-                if not (dist < 14.0).any() and not bot.banned(Ability.MorphUnsiege):
+                if not near14[i] and not bot.banned(Ability.MorphUnsiege):
                     orders.give(tag, Ability.MorphUnsiege)
                 continue
 
         # Pull back badly hurt units that are in a fight.
-        if p.retreat_damaged_below > 0 and in_sight.any() and threat is None:
-            if u["health"] < p.retreat_damaged_below * u["health_max"]:
-                if not _has_order(u, Ability.Move, bot.home):
+        if p.retreat_damaged_below > 0 and sees[i] and threat is None:
+            if hurt[i]:
+                if not going_home[i]:
                     orders.give(tag, Ability.Move, point=bot.home)
                 continue
 
-        if stimmed and ut in STIMMABLE and (dist < reach + 1.0).any() and u["health"] > 0.6 * u["health_max"]:
+        if stimmed and ut in STIMMABLE and stim_ready[i]:
             if v.loop - bot.stim_loop.get(tag, -10_000) > STIM_LOOPS:
                 bot.stim_loop[tag] = v.loop
                 orders.give(tag, Ability.EffectStim)
                 continue
 
-        # Pick a target ourselves among the enemies in range (never chase: out of range the
-        # attack-move below acquires targets): fighting units first, then workers, then
-        # structures; the nearest one (target priority) or the one with the least health
-        # left (focus fire).
-        if (p.target_priority or p.focus_fire) and in_sight.any():
-            cand = np.flatnonzero(in_sight)
-            in_range = dist[cand] <= reach + v.enemy["radius"][cand] + u["radius"] + 0.3
-            cand = cand[in_range]
-            if len(cand):
-                etypes = v.enemy["unit_type"][cand]
-                klass = np.where(isin(etypes, ids.STRUCTURES), 2, np.where(isin(etypes, ids.WORKERS), 1, 0))
-                health = v.enemy["health"][cand] + v.enemy["shield"][cand]
-                tiebreak = health if p.focus_fire else dist[cand]
-                best = cand[np.lexsort((tiebreak, klass))[0]]
-                target = int(v.enemy["tag"][best])
-                if not _has_order(u, Ability.Attack, unit=target):
-                    orders.give(tag, Ability.Attack, unit=target)
-                continue
+        # Shoot the target picked for it among the enemies in range (_targets); out of range
+        # the attack-move below acquires targets (never chase).
+        if picks is not None and sees[i] and has_target[i]:
+            if not on_target[i]:
+                orders.give(tag, Ability.Attack, unit=target_tags[i])
+            continue
 
         # Wave control: the front waits for the army (regroup); without it units just walk.
-        point = goal
-        if p.regroup and bot.attacking and threat is None and len(army) > 3:
-            ahead = np.hypot(pos[i, 0] - goal[0], pos[i, 1] - goal[1]) + 6.0 < np.hypot(
-                centre[0] - goal[0], centre[1] - goal[1])
-            if ahead and not in_sight.any():
-                if not _has_order(u, Ability.Move, tuple(centre), tol=4.0):
-                    orders.give(tag, Ability.Move, point=(float(centre[0]), float(centre[1])))
-                continue
-        if not _has_order(u, Ability.Attack, point):
-            if u["order_count"] > 0 and int(u["order_ability_id"][0]) in (Ability.Attack, 23) and \
-                    int(u["order_target_tag"][0]) != 0 and not (p.target_priority or p.focus_fire):
+        if ahead is not None and ahead[i] and not sees[i]:
+            if not at_centre[i]:
+                orders.give(tag, Ability.Move, point=(float(centre[0]), float(centre[1])))
+            continue
+        if not on_goal[i]:
+            if shooting[i] and not (p.target_priority or p.focus_fire):
                 continue  # already shooting something: let it finish
-            orders.give(tag, Ability.Attack, point=point)
+            orders.give(tag, Ability.Attack, point=goal)
     return orders.commands()
