@@ -1,17 +1,17 @@
 """What each difficulty of the built-in bot ladder does differently, as data.
 
 A level differs from the one below in real ways: how often it acts (reaction time), its
-build order (one barracks -> two -> three barracks of marines), how many SCVs it makes,
-how early it builds supply depots, when and with how much it attacks (and how far from
-home it defends), and its micro (target priority, focus fire on low-health targets,
+build order (one barracks -> two -> three -> four barracks of marines), how many SCVs it
+makes, how early it builds supply depots, when and with how much it attacks (and how far
+from home it defends), and its micro (target priority, focus fire on low-health targets,
 regrouping the wave, retreat of a beaten army), and at the top +1 infantry weapons.
-From MediumHard up the levels are marine armies that differ in timing and production: in
-this engine tech bought before the first fights (gas, add-ons, factory, an expansion) was
-measured to leave a smaller army and lose to the simpler level below, and so did waiting
-for a bigger army (bench/results/bot_ladder.md). The profile fields for stim, siege
-tanks, add-ons, worker pulls and retreating hurt units stay available but no level uses
-them, because Stim, Combat Shield and siege are not modelled by the engine.
-Terran only.
+From MediumHard up the levels are marine armies that differ in timing, production and
+micro: in this engine tech bought before the first fights (gas, add-ons, factory, an
+expansion) was measured to leave a smaller army and lose to the simpler level below, and
+so did waiting for a bigger army (bench/results/bot_ladder.md). The profile fields for
+stim, siege tanks, add-ons, retreating hurt units and avoiding losing fights stay
+available but no level uses them (Stim, Combat Shield and siege are not modelled by the
+engine; the other two did not make a level measurably stronger). Terran only.
 """
 
 from __future__ import annotations
@@ -134,29 +134,31 @@ PROFILES: dict[Difficulty, BotProfile] = {
         regroup=True,
         defend_radius=24.0,
     ),
-    # MediumHard's build and micro, but it fights earlier and only fights it can win: it
-    # attacks from 12 supply (smaller, earlier waves that meet MediumHard before its big one)
-    # and pulls back when the enemy near its army is clearly stronger (avoid_losing_fights).
-    # (A patient defender that waited for 24-30 supply was measured: it lost as often as it won.)
+    # A timing attack on fewer SCVs: three barracks by 15 food on 14 SCVs (minerals go into
+    # marines, not into more SCVs than one base mines well), a wave of 18 supply, then gas, an
+    # engineering bay and +1 infantry weapons for the longer games. Its marines shoot the
+    # nearest fighting unit in range (target priority) but do not focus the weakest one.
     Difficulty.Hard: BotProfile(
         name="Hard",
         extra_barracks=True,
         act_every=1,
-        build_order=(BuildStep(D, 1, 13), BuildStep(B, 1, 14), BuildStep(B, 2, 15), BuildStep(B, 3, 16)),
-        worker_target=16,
+        build_order=(
+            BuildStep(D, 1, 13), BuildStep(B, 1, 13), BuildStep(B, 2, 14), BuildStep(B, 3, 15),
+            BuildStep(R, 1, 46), BuildStep(E, 1, 48),
+        ),
+        research=(Upgrade.TerranInfantryWeaponsLevel1,),
+        worker_target=14,
         depot_margin=4,
         max_concurrent_depots=2,
-        attack_supply=12,
+        attack_supply=18,
         retreat_fraction=0.4,
         target_priority=True,
-        focus_fire=True,
+        focus_fire=False,
         regroup=True,
-        avoid_losing_fights=True,
         defend_radius=24.0,
     ),
-    # A timing attack: four barracks from 16 food on 14 SCVs (minerals go into marines, not
-    # more SCVs past what one base mines well), a wave of 18 supply, then gas, an engineering
-    # bay and +1 infantry weapons for the longer games.
+    # Hard's timing with a fourth barracks at 16 food and focus fire on the weakest target in
+    # range.
     Difficulty.Harder: BotProfile(
         name="Harder",
         extra_barracks=True,

@@ -30,7 +30,7 @@ def test_same_seed_same_game():
     a = bot_game((Difficulty.Hard, Difficulty.Medium), seed=3, loops=1600)
     b = bot_game((Difficulty.Hard, Difficulty.Medium), seed=3, loops=1600)
     assert a.game.state_hash() == b.game.state_hash()
-    assert a.bots[1].commands_sent == b.bots[1].commands_sent > 20  # the bots really played
+    assert a.bots[1].commands_sent == b.bots[1].commands_sent > 10  # the bots really played
 
 
 def test_bot_commands_depend_only_on_seed_and_observation():
@@ -67,11 +67,13 @@ def test_levels_differ_in_economy_timing_and_micro():
     assert profiles[0].worker_target < min(p.worker_target for p in profiles[1:])  # VeryEasy: fewest SCVs
     assert profiles[0].attack_supply < profiles[1].attack_supply  # VeryEasy: the smallest groups
     assert not profiles[0].focus_fire and profiles[-1].focus_fire
-    assert profiles[-1].research and not any(p.research for p in profiles[:-1])  # Harder: +1 weapons
+    assert not profiles[-2].focus_fire and profiles[-3].focus_fire  # Hard: the nearest target, not the weakest
+    assert all(p.research for p in profiles[-2:]) and not any(p.research for p in profiles[:-2])  # +1 weapons
     assert sum(s.structure == 21 for s in profiles[0].build_order) == 1  # VeryEasy: one barracks
     barracks = [sum(s.structure == 21 for s in p.build_order) for p in profiles]
     assert np.diff(barracks).min() >= 0 and barracks[-1] > barracks[-2]  # more production up the ladder
-    assert profiles[-2].avoid_losing_fights and not profiles[-3].avoid_losing_fights  # Hard: picks its fights
+    assert profiles[-2].worker_target < profiles[-3].worker_target  # Hard: fewer SCVs, barracks sooner,
+    assert profiles[-2].attack_supply > profiles[-3].attack_supply  # and a bigger first wave
     # No two levels are the same bot under another name.
     fields = [dataclasses.replace(p, name="") for p in profiles]
     assert all(fields[i] != fields[j] for i in range(len(fields)) for j in range(i))
