@@ -12,11 +12,14 @@ import os
 
 from starleague.experiments import records
 
-EXPERIMENTS = (("minigames", "Mini-games"),
-               ("minigames-delay16", "Mini-games, first sitting (16-choice delay head)"),
+EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)"),
+               ("minigames-arena56", "Mini-games, second sitting (old 56 x 56 arena: not comparable with the paper)"),
+               ("minigames-delay16", "Mini-games, first sitting (old arena, 16-choice delay head)"),
                ("vs-bots", "Against the built-in bots"), ("replay-ablation", "Replay x off-policy correction"))
 COMMANDS = {
     "minigames": "starleague experiment minigames --minutes-per-game 120 --eval-episodes 100",
+    "minigames-arena56": ("starleague experiment minigames --games MoveToBeacon --minutes-per-game 45 "
+                          "--eval-episodes 100 --results-dir bench/results/experiments/minigames-arena56"),
     "minigames-delay16": ("starleague experiment minigames --games MoveToBeacon,CollectMineralShards "
                           "--minutes-per-game 50 --results-dir bench/results/experiments/minigames-delay16 "
                           "--set actor.envs_per_actor=16 --set learner.checkpoint_every_seconds=60 --resume"),
