@@ -15,6 +15,7 @@ from agent.actor import SeatMemory, Unroll, add_env_step, build_trajectory, reco
 from agent.actions import to_commands
 from agent.model.config import ModelConfig
 from agent.model.policy import build_policy
+from agent.rl.config import RLConfig
 from sc2env.env import make_env
 from sc2env.types import AgentPlayer, BotPlayer, Difficulty
 
@@ -44,7 +45,7 @@ def bot_env(seed: int, game_loop_limit: int = 22400):
 
 
 def collect_trajectories(count: int, unroll_length: int, model: ModelConfig | None = None, seed: int = 0,
-                         discount: float = 0.99):
+                         discount: float = RLConfig().discount):
     """`count` real unrolls: the policy playing the embedded engine against the Easy bot."""
     torch.manual_seed(seed)
     policy = build_policy(model or ModelConfig(preset="tiny"))

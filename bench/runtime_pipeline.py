@@ -39,7 +39,7 @@ from bench.runtime_common import bot_env, command, machine, write_results
 from protos import learner_pb2, learner_pb2_grpc
 
 TOKEN = "bench-token"
-DISCOUNT = RLConfig().discount  # the learner rows are made for
+DISCOUNT = RLConfig().discount  # gamma of the learner the rows are made for (RLConfig() below too)
 
 
 def _raw_engine_worker(envs: int, seconds: float, seed: int, results) -> None:
