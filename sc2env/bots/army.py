@@ -8,7 +8,7 @@ import numpy as np
 
 from sc2env.bots import ids
 from sc2env.bots.ids import Ability, Unit
-from sc2env.bots.view import BotView, isin, pick, xy
+from sc2env.bots.view import _ROLE, _STRUCTURE, _WORKER, BotView, isin, pick, xy
 from sc2env.types import RawCommand
 
 if TYPE_CHECKING:
@@ -22,6 +22,9 @@ RANGE = {
 STIM_LOOPS = 246  # Stimpack lasts 11 real seconds (Liquipedia) = 246 game loops at Faster
 STIMMABLE = (Unit.Marine, Unit.Marauder)
 DEFAULT_VALUE = 45 * 9.8
+_RANGE = np.full(4096, 5.0)  # RANGE by unit type id, 5 where it has none
+_RANGE[[int(t) for t in RANGE]] = list(RANGE.values())
+_ATTACK, _MOVE = int(Ability.Attack), int(Ability.Move)
 
 
 def _value(units: np.ndarray) -> float:
@@ -41,12 +44,19 @@ class Orders:
         self.groups: dict[tuple, list[int]] = {}
         self.given: set[int] = set()
 
+    @staticmethod
+    def key(ability: int, point=None, unit=None) -> tuple:
+        return (int(ability), None if point is None else (round(float(point[0]), 1), round(float(point[1]), 1)),
+                None if unit is None else int(unit))
+
     def give(self, tag: int, ability: int, point=None, unit=None) -> None:
+        self.give_key(tag, self.key(ability, point, unit))
+
+    def give_key(self, tag: int, key: tuple) -> None:
+        """give() with its key made by Orders.key (the same order for many units)."""
         if tag in self.given:
             return
         self.given.add(tag)
-        key = (int(ability), None if point is None else (round(float(point[0]), 1), round(float(point[1]), 1)),
-               None if unit is None else int(unit))
         self.groups.setdefault(key, []).append(int(tag))
 
     def commands(self) -> list[RawCommand]:
@@ -60,13 +70,17 @@ def _has_order_all(units: np.ndarray, ability: int, point=None, unit=None, tol: 
     """Per unit: is it already doing this (so we do not re-issue and reset it)? `unit` is one
     target tag or one per unit. (The arithmetic keeps the operand types of a one-unit check,
     so both give the same answers: float32 positions against the point as given.)"""
-    current = units["order_ability_id"][:, 0]
+    return _has_order(units["order_ability_id"][:, 0], units["order_count"] > 0, units, ability, point, unit, tol)
+
+
+def _has_order(current, busy, units, ability, point=None, unit=None, tol: float = 3.0) -> np.ndarray:
+    """_has_order_all with the first orders and `order_count > 0` already read from units."""
     same = current == int(ability)
-    if ability == Ability.Attack:
+    if ability == _ATTACK:
         same |= current == 23  # the attack order a unit acquires by itself
-    if ability == Ability.Move:
+    if ability == _MOVE:
         same |= current == 16
-    same &= units["order_count"] > 0
+    same &= busy
     if unit is not None:
         return same & (units["order_target_tag"][:, 0] == unit)
     if point is not None:
@@ -81,8 +95,8 @@ def _targets(p, v: BotView, army: np.ndarray, reach: np.ndarray, dist: np.ndarra
     enemy = v.enemy
     if len(enemy) == 0:
         return np.zeros(len(army), army["tag"].dtype), np.zeros(len(army), bool)
-    etypes = enemy["unit_type"]
-    klass = np.where(isin(etypes, ids.STRUCTURES), 2, np.where(isin(etypes, ids.WORKERS), 1, 0))
+    role = _ROLE.take(enemy["unit_type"], mode="clip")
+    klass = np.where(role & _STRUCTURE, 2, np.where(role & _WORKER, 1, 0))
     # Range in float32, as the unit table holds it: weapon range + both radii + a little slack.
     limit = (reach.astype(np.float32)[:, None] + enemy["radius"][None, :]) + army["radius"][:, None]
     candidate = in_sight & (dist <= limit + np.float32(0.3))
@@ -151,11 +165,10 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
     army = v.army
     orders = Orders()
     # Threats near our structures -> defend with everything.
-    structures = pick(v.own, isin(v.own["unit_type"], ids.STRUCTURES))
     threat = None
-    if len(v.enemy_units) and len(structures):
-        d = np.hypot(v.enemy_units["x"][:, None] - structures["x"][None, :],
-                     v.enemy_units["y"][:, None] - structures["y"][None, :]).min(axis=1)
+    if len(v.enemy_units) and v.own_structure.any():
+        sx, sy = v.own["x"][v.own_structure], v.own["y"][v.own_structure]
+        d = np.hypot(v.enemy_units["x"][:, None] - sx[None, :], v.enemy_units["y"][:, None] - sy[None, :]).min(axis=1)
         close = pick(v.enemy_units, d < p.defend_radius)
         if len(close):
             threat = close[int(np.argmin(np.hypot(close["x"] - bot.home[0], close["y"] - bot.home[1])))]
@@ -167,7 +180,6 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
             _pull_workers(bot, v, orders, (float(threat["x"]), float(threat["y"])))
         return orders.commands()
     pos = xy(army)
-    fighters = pick(v.enemy_units, ~isin(v.enemy_units["unit_type"], ids.WORKERS))
     enemy_pos = xy(v.enemy)
 
     food = v.army_food()
@@ -176,9 +188,12 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
     elif bot.attacking and p.retreat_fraction > 0 and food < p.retreat_fraction * p.attack_supply:
         bot.attacking = False
 
-    centre = pos.mean(axis=0)
+    centre = np.add.reduce(pos, axis=0) / len(pos)  # pos.mean(axis=0), without its Python wrapper
     # Losing fight away from home: everyone back to the rally point (Hard and up).
-    if bot.attacking and p.avoid_losing_fights and threat is None and len(fighters):
+    fighters = None
+    if bot.attacking and p.avoid_losing_fights and threat is None:
+        fighters = pick(v.enemy_units, ~isin(v.enemy_units["unit_type"], ids.WORKERS))
+    if fighters is not None and len(fighters):
         near_us = pick(fighters, np.hypot(fighters["x"] - centre[0], fighters["y"] - centre[1]) < 14.0)
         if _value(near_us) > 1.5 * _value(army):
             bot.attacking = False
@@ -197,28 +212,29 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
     can_siege = p.siege_tanks and bool(v.available & {Ability.MorphSiegeMode, Ability.MorphUnsiege})
     # Every unit's view of the enemies at once ([units, enemies]); the loop below only decides.
     types = army["unit_type"].tolist()
-    reach = np.array([RANGE.get(t, 5.0) for t in types])
+    reach = _RANGE.take(army["unit_type"], mode="clip")
     dist = np.hypot(enemy_pos[None, :, 0] - pos[:, None, 0], enemy_pos[None, :, 1] - pos[:, None, 1])
     in_sight = dist < reach[:, None] + 4.0
     sees = in_sight.any(axis=1).tolist()
     tags = army["tag"].tolist()
+    current, busy = army["order_ability_id"][:, 0], army["order_count"] > 0
     picks = _targets(p, v, army, reach, dist, in_sight) if (p.target_priority or p.focus_fire) else None
     if picks is not None:
         target_tags, has_target = picks
-        on_target = _has_order_all(army, Ability.Attack, unit=target_tags).tolist()
+        on_target = _has_order(current, busy, army, _ATTACK, unit=target_tags).tolist()
         target_tags, has_target = target_tags.tolist(), has_target.tolist()
     if p.retreat_damaged_below > 0:
         hurt = (army["health"] < p.retreat_damaged_below * army["health_max"]).tolist()
-        going_home = _has_order_all(army, Ability.Move, bot.home).tolist()
+        going_home = _has_order(current, busy, army, _MOVE, bot.home).tolist()
     if p.regroup and bot.attacking and threat is None and len(army) > 3:
         ahead = (np.hypot(pos[:, 0] - goal[0], pos[:, 1] - goal[1]) + 6.0 < np.hypot(
             centre[0] - goal[0], centre[1] - goal[1])).tolist()
-        at_centre = _has_order_all(army, Ability.Move, tuple(centre), tol=4.0).tolist()
+        at_centre = _has_order(current, busy, army, _MOVE, tuple(centre), tol=4.0).tolist()
     else:
         ahead = None
-    on_goal = _has_order_all(army, Ability.Attack, goal).tolist()
-    shooting = ((army["order_count"] > 0) & np.isin(army["order_ability_id"][:, 0], (int(Ability.Attack), 23))
-                & (army["order_target_tag"][:, 0] != 0)).tolist()
+    on_goal = _has_order(current, busy, army, _ATTACK, goal).tolist()
+    shooting = (busy & ((current == _ATTACK) | (current == 23)) & (army["order_target_tag"][:, 0] != 0)).tolist()
+    goal_key = Orders.key(Ability.Attack, point=goal)
     if can_siege:
         near12, near14 = (dist < 12.0).any(axis=1).tolist(), (dist < 14.0).any(axis=1).tolist()
     if stimmed:
@@ -263,5 +279,5 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
         if not on_goal[i]:
             if shooting[i] and not (p.target_priority or p.focus_fire):
                 continue  # already shooting something: let it finish
-            orders.give(tag, Ability.Attack, point=goal)
+            orders.give_key(tag, goal_key)
     return orders.commands()

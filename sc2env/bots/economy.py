@@ -24,6 +24,10 @@ def train_workers(bot: "TerranBot", v: BotView, cmds: list) -> None:
     if bot.banned(Ability.TrainSCV):
         return
     have = v.count(Unit.SCV)
+    # The target below is at most worker_target, and only an idle command center trains:
+    # without either there is nothing to decide (and no need to count fields).
+    if have >= bot.profile.worker_target or not (v.townhalls_done["order_count"] == 0).any():
+        return
     # No more SCVs than the bases can use: 2 per mineral field, 3 per refinery, +2 builders.
     fields = sum(
         int(np.count_nonzero(np.hypot(v.minerals["x"] - th["x"], v.minerals["y"] - th["y"]) < 12.0))
@@ -44,13 +48,13 @@ def manage_workers(bot: "TerranBot", v: BotView, cmds: list) -> None:
     """Idle SCVs mine at the least saturated base; refineries get their gas workers."""
     if len(v.townhalls_done) == 0 or len(v.minerals) == 0:
         return
-    alive = set(int(t) for t in v.workers["tag"])
+    alive = set(v.workers["tag"].tolist())
     for tag in list(bot.gas_workers):
         bot.gas_workers[tag] &= alive
     gas_tags = set().union(*bot.gas_workers.values()) if bot.gas_workers else set()
 
     # Gas first: a completed refinery takes its workers from the nearest miners.
-    for ref in v.refineries[v.refineries["build_progress"] >= 1.0]:
+    for ref in pick(v.refineries, v.refineries["build_progress"] >= 1.0):
         tag = int(ref["tag"])
         crew = bot.gas_workers.setdefault(tag, set())
         while len(crew) < bot.profile.workers_per_refinery:
@@ -63,6 +67,8 @@ def manage_workers(bot: "TerranBot", v: BotView, cmds: list) -> None:
             cmds.append(RawCommand(Ability.HarvestGather, (int(w["tag"]),), target_unit_tag=tag))
 
     # Idle SCVs: to the base with the fewest miners per mineral field.
+    if len(v.idle_workers) == 0:
+        return
     bases = []
     for th in v.townhalls_done:
         fields = pick(v.minerals, np.hypot(v.minerals["x"] - th["x"], v.minerals["y"] - th["y"]) < 12.0)

@@ -23,6 +23,8 @@ ADDON_ABILITY = {
 # `require_attached`: Marauder and SiegeTank need a tech lab).
 MAKES = {Unit.Barracks: (Unit.Marine, Unit.Marauder, Unit.Reaper), Unit.Factory: (Unit.Hellion, Unit.SiegeTank)}
 NEEDS_TECHLAB = frozenset({Unit.Marauder, Unit.SiegeTank})
+_PRODUCERS = (int(Unit.Factory), int(Unit.Barracks))
+_SIEGE_TANK, _SIEGE_TANK_SIEGED = int(Unit.SiegeTank), int(Unit.SiegeTankSieged)
 RESEARCHER = {
     ids.Upgrade.Stimpack: Unit.BarracksTechLab,
     ids.Upgrade.ShieldWall: Unit.BarracksTechLab,
@@ -62,8 +64,8 @@ def run_build_order(bot: "TerranBot", v: BotView, cmds: list, held: tuple[int, i
     return held
 
 
-def _addon_type(v: BotView, building) -> int:
-    tag = int(building["add_on_tag"])
+def _addon_type(v: BotView, tag: int) -> int:
+    """The add-on's type for a building's add_on_tag: 0 none, -1 still being built."""
     if tag == 0:
         return 0
     addon = v.unit(tag)
@@ -90,7 +92,10 @@ def build_addons(bot: "TerranBot", v: BotView, cmds: list, reserve: tuple[int, i
 
 
 def research(bot: "TerranBot", v: BotView, cmds: list, reserve: tuple[int, int]) -> None:
-    researching = set(int(a) for a in v.own["order_ability_id"].ravel() if a)
+    if not bot.profile.research:
+        return
+    researching = set(v.own["order_ability_id"].ravel().tolist())
+    researching.discard(0)
     for upgrade in bot.profile.research:
         ability = ids.RESEARCH_ABILITY[upgrade]
         if int(upgrade) in v.upgrades or int(ability) in researching or bot.banned(ability):
@@ -130,20 +135,25 @@ def _choose_unit(bot: "TerranBot", v: BotView, kind: int, addon: int, counts: di
 
 def train_army(bot: "TerranBot", v: BotView, cmds: list, reserve: tuple[int, int]) -> None:
     counts = {}
-    for t in v.army["unit_type"]:
-        t = Unit.SiegeTank if t == Unit.SiegeTankSieged else int(t)
+    for t in v.army["unit_type"].tolist():
+        t = _SIEGE_TANK if t == _SIEGE_TANK_SIEGED else t
         counts[t] = counts.get(t, 0) + 1
-    for kind in (Unit.Factory, Unit.Barracks):
-        for b in pick(v.own, (v.own["unit_type"] == kind) & v.done):
-            addon = _addon_type(v, b)
+    own = v.own
+    for kind in _PRODUCERS:
+        rows = np.flatnonzero((own["unit_type"] == kind) & v.done)
+        if len(rows) == 0:
+            continue
+        for tag, addon_tag, n_orders in zip(own["tag"][rows].tolist(), own["add_on_tag"][rows].tolist(),
+                                            own["order_count"][rows].tolist()):
+            addon = _addon_type(v, addon_tag)
             slots = 2 if addon in ids.REACTORS else 1
-            free = slots - int(b["order_count"])
-            if addon == -1 or (addon == 0 and int(b["add_on_tag"]) == 0 and b["order_count"] > 0):
+            free = slots - n_orders
+            if addon == -1 or (addon == 0 and addon_tag == 0 and n_orders > 0):
                 continue  # add-on under construction / busy
             for _ in range(max(0, free)):
                 unit = _choose_unit(bot, v, kind, addon, counts, reserve)
                 if unit == 0:
                     break
-                cmds.append(RawCommand(ids.TRAIN_ABILITY[unit], (int(b["tag"]),)))
+                cmds.append(RawCommand(ids.TRAIN_ABILITY[unit], (tag,)))
                 v.spend(unit)
                 counts[unit] = counts.get(unit, 0) + 1

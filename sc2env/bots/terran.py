@@ -8,7 +8,7 @@ import numpy as np
 
 from sc2env.bots import army, economy, placement, production
 from sc2env.bots.profiles import BotProfile
-from sc2env.bots.view import BotView, isin
+from sc2env.bots.view import BotView
 from sc2env.types import GameInfo, Observation, RawCommand
 
 # Backoff after a rejected command: the ability is not tried again for
@@ -100,7 +100,7 @@ class TerranBot:
         if self.home is None:
             self._first_look(v, game_info)
         # SCVs stay "busy" while they walk to a build site.
-        self.busy = set(int(t) for t in v.workers["tag"][isin(v.worker_first_order, economy.ids.BUILD_ABILITIES)])
+        self.busy = set(v.workers["tag"][v.building_workers].tolist())
 
         cmds: list[RawCommand] = []
         economy.train_workers(self, v, cmds)

@@ -55,109 +55,166 @@ def _raw_row(dtype: np.dtype) -> np.dtype:
     return raw
 
 
-def _counts(ids_: np.ndarray) -> np.ndarray:
-    """How many of each id (ids past the table are counted in its last slot)."""
-    return np.bincount(np.minimum(ids_, _TABLE_SIZE - 1).astype(np.int64), minlength=_TABLE_SIZE)
+# One lookup per unit gives every role the view sorts by (bit flags by unit type id).
+_MINERAL, _GEYSER, _TOWNHALL, _ARMY, _STRUCTURE, _WORKER, _TAKES_ADDON = 1, 2, 4, 8, 16, 32, 64
+_ROLE = np.zeros(_TABLE_SIZE, np.uint8)
+for _bit, _members in ((_MINERAL, ids.MINERAL_FIELDS), (_GEYSER, ids.GEYSERS), (_TOWNHALL, ids.TOWNHALLS),
+                       (_ARMY, ids.ARMY), (_STRUCTURE, ids.STRUCTURES), (_WORKER, ids.WORKERS),
+                       (_TAKES_ADDON, ids.TAKES_ADDON)):
+    _ROLE[[int(m) for m in _members]] |= _bit
+
+# Counts are kept only for the ids the bots ask about (every Unit / Ability member): a compact
+# slot per id, so one small bincount per step instead of a 4096-long one.
+_UNIT_SLOT = np.zeros(_TABLE_SIZE, np.intp)
+_UNIT_SLOT[[int(u) for u in Unit]] = np.arange(1, len(Unit) + 1)
+_ABILITY_SLOT = np.zeros(_TABLE_SIZE, np.intp)
+_ABILITY_SLOT[[int(a) for a in Ability]] = np.arange(1, len(Ability) + 1)
+_BUILDS = [(int(s), int(_ABILITY_SLOT[int(a)]), ids.COST[s][0], ids.COST[s][1]) for s, a in ids.BUILD_ABILITY.items()]
+# count(): which ids a type's count covers.
+_COUNTED_AS = {int(Unit.SupplyDepot): [int(t) for t in ids.DEPOTS],
+               int(Unit.CommandCenter): [int(t) for t in ids.TOWNHALLS],
+               int(Unit.SiegeTank): [int(Unit.SiegeTank), int(Unit.SiegeTankSieged)]}
+_DEPOT_TYPES = [int(t) for t in ids.DEPOTS]
+_TRAIN_SLOT = {int(u): int(_ABILITY_SLOT[int(a)]) for u, a in ids.TRAIN_ABILITY.items()}
+_SELF, _ENEMY, _NEUTRAL, _HIDDEN = int(Alliance.Self), int(Alliance.Enemy), int(Alliance.Neutral), int(DisplayType.Hidden)
+_SCV, _REFINERY = int(Unit.SCV), int(Unit.Refinery)
+_GATHER_TABLE = _table(_GATHER)
+_BUILD_TABLE = _table(ids.BUILD_ABILITIES)
+
+
+# Supply each unit type takes (ids.COST's, 1 for types it does not list).
+_FOOD = np.ones(_TABLE_SIZE, np.int64)
+for _item, (_, _, _food) in ids.COST.items():
+    _FOOD[int(_item)] = _food
 
 
 class BotView:
     """Own units by role, neutral resources, enemies; a budget spent as commands are issued."""
 
     def __init__(self, obs: Observation):
-        units = obs.units
+        units = np.ascontiguousarray(obs.units)
         self.obs = obs
         self.loop = int(obs.game_loop)
+        dtype = units.dtype
+        row = _raw_row(dtype)
+        raw = np.frombuffer(units, dtype=row)
         alliance = units["alliance"]
-        self.own = pick(units, alliance == Alliance.Self)
-        self.enemy = pick(units, (alliance == Alliance.Enemy) & (units["display_type"] != DisplayType.Hidden))
-        neutral = pick(units, alliance == Alliance.Neutral)
-        self.minerals = pick(neutral, isin(neutral["unit_type"], ids.MINERAL_FIELDS) | (neutral["mineral_contents"] > 0))
-        self.minerals = pick(self.minerals, ~isin(self.minerals["unit_type"], ids.GEYSERS))
-        self.geysers = pick(neutral, isin(neutral["unit_type"], ids.GEYSERS))
+        role = _ROLE.take(units["unit_type"], mode="clip")
 
-        own_type = self.own["unit_type"]
-        done = self.own["build_progress"] >= 1.0
+        # Own units: every own group is picked from the own rows (same order as the table).
+        own_raw = raw[alliance == _SELF]
+        own = self.own = np.frombuffer(own_raw, dtype=dtype)
+        own_type = own["unit_type"]
+        own_role = role[alliance == _SELF]
+        done = own["build_progress"] >= 1.0
         self.done = done
-        self.townhalls = pick(self.own, isin(own_type, ids.TOWNHALLS))
-        self.townhalls_done = pick(self.own, isin(own_type, ids.TOWNHALLS) & done)
-        self.workers = pick(self.own, own_type == Unit.SCV)
-        self.army = pick(self.own, isin(own_type, ids.ARMY))
-        self.refineries = pick(self.own, own_type == Unit.Refinery)
+        townhall = (own_role & _TOWNHALL) != 0
+        self.townhalls = np.frombuffer(own_raw[townhall], dtype=dtype)
+        self.townhalls_done = np.frombuffer(own_raw[townhall & done], dtype=dtype)
+        scv = own_type == _SCV
+        workers_raw = own_raw[scv]
+        workers = self.workers = np.frombuffer(workers_raw, dtype=dtype)
+        self.army = np.frombuffer(own_raw[(own_role & _ARMY) != 0], dtype=dtype)
+        self.refineries = np.frombuffer(own_raw[own_type == _REFINERY], dtype=dtype)
+        self.own_structure = (own_role & _STRUCTURE) != 0
+        self.own_role = own_role
         self._by_tag: dict[int, int] | None = None
 
-        self.enemy_structures = pick(self.enemy, isin(self.enemy["unit_type"], ids.STRUCTURES))
-        self.enemy_units = pick(self.enemy, ~isin(self.enemy["unit_type"], ids.STRUCTURES))
+        enemy = (alliance == _ENEMY) & (units["display_type"] != _HIDDEN)
+        enemy_structure = (role & _STRUCTURE) != 0
+        self.enemy = np.frombuffer(raw[enemy], dtype=dtype)
+        self.enemy_structures = np.frombuffer(raw[enemy & enemy_structure], dtype=dtype)
+        self.enemy_units = np.frombuffer(raw[enemy & ~enemy_structure], dtype=dtype)
+
+        neutral = alliance == _NEUTRAL
+        geyser = (role & _GEYSER) != 0
+        self.minerals = np.frombuffer(
+            raw[neutral & (((role & _MINERAL) != 0) | (units["mineral_contents"] > 0)) & ~geyser], dtype=dtype)
+        self.geysers = np.frombuffer(raw[neutral & geyser], dtype=dtype)
 
         # What SCVs are currently ordered to build (counts as "in progress").
-        first_order = self.workers["order_ability_id"][:, 0] if len(self.workers) else np.zeros(0, np.int32)
+        first_order = workers["order_ability_id"][:, 0]
         self.worker_first_order = first_order
         # An SCV keeps its build order while it constructs; only those still walking to the
         # site (no structure of ours at the target yet) are "ordered" builds.
-        walking = isin(first_order, ids.BUILD_ABILITIES)
+        walking = _BUILD_TABLE.take(first_order, mode="clip")
+        self.building_workers = walking.copy()  # SCVs with a build order, walking or building
+        ordered = [0] * len(_BUILDS)
+        minerals_left, vespene_left = int(obs.player.minerals), int(obs.player.vespene)
         if walking.any():
-            building = pick(self.own, isin(own_type, ids.STRUCTURES) & ~done)
-            for k in np.flatnonzero(walking):
-                tx, ty = self.workers["order_target_x"][k, 0], self.workers["order_target_y"][k, 0]
-                if len(building) and (np.abs(building["x"] - tx) + np.abs(building["y"] - ty) < 1.5).any():
-                    walking[k] = False
-        self.walking_builders = pick(self.workers, walking)
-        order_counts = _counts(first_order[walking])
-        self.ordered_builds: dict[int, int] = {
-            int(structure): int(order_counts[ability]) for structure, ability in ids.BUILD_ABILITY.items()
-        }
-        self.type_counts = _counts(own_type)
-        self.done_counts = _counts(own_type[done])
-        all_orders = self.own["order_ability_id"].ravel()
-        self.order_counts = _counts(all_orders)
+            building = self.own_structure & ~done
+            if building.any():
+                k = np.flatnonzero(walking)
+                tx, ty = workers["order_target_x"][k, 0], workers["order_target_y"][k, 0]
+                bx, by = own["x"][building], own["y"][building]
+                there = (np.abs(bx[None, :] - tx[:, None]) + np.abs(by[None, :] - ty[:, None]) < 1.5).any(axis=1)
+                walking[k[there]] = False
+            slots = _ABILITY_SLOT.take(first_order[walking], mode="clip").tolist()
+            # SCVs walking to a build site pay when they arrive (as in SC2): keep that money aside.
+            for j, (_, slot, minerals, vespene) in enumerate(_BUILDS):
+                n = slots.count(slot)
+                if n:
+                    ordered[j] = n
+                    minerals_left -= n * minerals
+                    vespene_left -= n * vespene
+        self.ordered_builds: dict[int, int] = {s: ordered[j] for j, (s, _, _, _) in enumerate(_BUILDS)}
+        slot = _UNIT_SLOT.take(own_type, mode="clip")
+        self._type_counts = np.bincount(slot, minlength=len(Unit) + 1).tolist()
+        self._done_counts = np.bincount(slot[done], minlength=len(Unit) + 1).tolist()
+        self._order_counts = np.bincount(_ABILITY_SLOT.take(own["order_ability_id"].ravel(), mode="clip"),
+                                         minlength=len(Ability) + 1).tolist()
         p = obs.player
-        self.minerals_left = int(p.minerals)
-        self.vespene_left = int(p.vespene)
-        # SCVs walking to a build site pay when they arrive (as in SC2): keep that money aside.
-        for structure, n in self.ordered_builds.items():
-            self.minerals_left -= n * ids.COST[structure][0]
-            self.vespene_left -= n * ids.COST[structure][1]
-        self.food_left = int(p.food_cap) - int(p.food_used)
+        self.minerals_left = minerals_left
+        self.vespene_left = vespene_left
         self.food_used = int(p.food_used)
         self.food_cap = int(p.food_cap)
-        self.upgrades = set(int(u) for u in obs.upgrades)
-        self.available = set(int(a) for a in obs.available_abilities)
+        self.food_left = self.food_cap - self.food_used
+        self.upgrades = set(np.asarray(obs.upgrades).tolist())
+        self.available = set(np.asarray(obs.available_abilities).tolist())
 
-        self.mining_workers = pick(self.workers, isin(first_order, _GATHER) | (self.workers["order_count"] == 0))
-        self.idle_workers = pick(self.workers, self.workers["order_count"] == 0)
+        idle = workers["order_count"] == 0
+        self.mining_workers = np.frombuffer(workers_raw[_GATHER_TABLE.take(first_order, mode="clip") | idle], dtype=dtype)
+        self.idle_workers = np.frombuffer(workers_raw[idle], dtype=dtype)
 
     # -- counting -------------------------------------------------------------------------
+    def _type_count(self, counts: list, unit_type: int) -> int:
+        slot = int(_UNIT_SLOT[unit_type]) if 0 <= unit_type < _TABLE_SIZE else 0
+        if slot:
+            return counts[slot]
+        own_type = self.own["unit_type"] if counts is self._type_counts else self.own["unit_type"][self.done]
+        return int(np.count_nonzero(own_type == unit_type))  # an id the slots do not cover
+
     def count(self, unit_type: int, include_pending: bool = True) -> int:
         """Own units of a type, built or being built (plus SCVs ordered to build one)."""
-        types = [unit_type]
-        if unit_type == Unit.SupplyDepot:
-            types = list(ids.DEPOTS)
-        elif unit_type == Unit.CommandCenter:
-            types = list(ids.TOWNHALLS)
-        elif unit_type == Unit.SiegeTank:
-            types = [Unit.SiegeTank, Unit.SiegeTankSieged]
-        n = int(sum(self.type_counts[int(t)] for t in types))
+        unit_type = int(unit_type)
+        types = _COUNTED_AS.get(unit_type)
+        counts = self._type_counts
+        if types is None:
+            n = self._type_count(counts, unit_type)
+        else:
+            n = sum(self._type_count(counts, t) for t in types)
         if include_pending:
-            n += self.ordered_builds.get(int(unit_type), 0)
+            n += self.ordered_builds.get(unit_type, 0)
             n += self.queued_training(unit_type)
         return n
 
     def count_done(self, unit_type: int) -> int:
-        types = list(ids.DEPOTS) if unit_type == Unit.SupplyDepot else [unit_type]
-        return int(sum(self.done_counts[int(t)] for t in types))
+        unit_type = int(unit_type)
+        types = _DEPOT_TYPES if unit_type == Unit.SupplyDepot else (unit_type,)
+        return sum(self._type_count(self._done_counts, t) for t in types)
 
     def under_construction(self, unit_type: int) -> int:
-        types = list(ids.DEPOTS) if unit_type == Unit.SupplyDepot else [unit_type]
-        building = int(sum(self.type_counts[int(t)] - self.done_counts[int(t)] for t in types))
-        return building + self.ordered_builds.get(int(unit_type), 0)
+        unit_type = int(unit_type)
+        types = _DEPOT_TYPES if unit_type == Unit.SupplyDepot else (unit_type,)
+        building = sum(self._type_count(self._type_counts, t) - self._type_count(self._done_counts, t) for t in types)
+        return building + self.ordered_builds.get(unit_type, 0)
 
     def queued_training(self, unit_type: int) -> int:
-        ability = ids.TRAIN_ABILITY.get(unit_type)
-        if ability is None:
-            return 0
-        return int(self.order_counts[int(ability)])
+        slot = _TRAIN_SLOT.get(int(unit_type))
+        return 0 if slot is None else self._order_counts[slot]
 
     def army_food(self) -> float:
-        return float(sum(ids.COST.get(int(t), (0, 0, 1))[2] for t in self.army["unit_type"]))
+        return float(_FOOD.take(self.army["unit_type"], mode="clip").sum())
 
     # -- budget ---------------------------------------------------------------------------
     def can_afford(self, item: int, reserve: tuple[int, int] = (0, 0)) -> bool:
@@ -176,14 +233,17 @@ class BotView:
 
     def unit(self, tag: int):
         if self._by_tag is None:
-            self._by_tag = {int(t): i for i, t in enumerate(self.own["tag"])}
+            self._by_tag = {t: i for i, t in enumerate(self.own["tag"].tolist())}
         i = self._by_tag.get(int(tag))
         return None if i is None else self.own[i]
 
 
 def xy(units: np.ndarray) -> np.ndarray:
     """[N, 2] float positions."""
-    return np.stack([units["x"], units["y"]], axis=-1).astype(np.float64) if len(units) else np.zeros((0, 2))
+    out = np.empty((len(units), 2))
+    out[:, 0] = units["x"]
+    out[:, 1] = units["y"]
+    return out
 
 
 def nearest(units: np.ndarray, point) -> int:
