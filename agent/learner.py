@@ -119,6 +119,10 @@ class Learner:
         self.run_config = run_config or {}
         self.log = log
         self.device = pick_device(config.device)
+        try:
+            learning.forward_precision(config.precision, self.device)  # fail at start, not at the first batch
+        except ValueError as error:
+            raise LearnerError(str(error)) from None
         self.policy = policy.to(self.device)
         self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=config.learning_rate)
         self.progress = Progress()
@@ -295,7 +299,8 @@ class Learner:
                 batch, env_frames = next_batch
                 lag = (self.progress.version - batch.policy_version).float().mean().item()
                 self.policy.train()
-                metrics = learning.learn(batch, self.policy, self.optimizer, self.rl_config, self.config.max_grad_norm)
+                metrics = learning.learn(batch, self.policy, self.optimizer, self.rl_config, self.config.max_grad_norm,
+                                         self.config.precision)
                 p = self.progress
                 p.steps += 1
                 p.frames += env_frames

@@ -9,6 +9,7 @@ league and checkpoints stay out of this module.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 
 import numpy as np
@@ -59,11 +60,36 @@ def make_batch(trajectories: list[Trajectory], versions: list[int], device: torc
     )
 
 
+PRECISIONS = ("fp32", "bf16")
+
+
+def forward_precision(precision: str, device: torch.device | str):
+    """The context the model's forward pass runs in: bf16 autocast on CUDA, else nothing.
+
+    Only the forward pass is cast: parameters, gradients and the optimizer stay float32, and
+    V-trace and the losses compute in float32 whatever the outputs' dtype.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown learner precision {precision!r}; expected one of {PRECISIONS}")
+    if precision == "fp32":
+        return contextlib.nullcontext()
+    if torch.device(device).type != "cuda":
+        raise ValueError("learner precision bf16 needs a CUDA device (CPU bf16 matmuls are slower than fp32 here)")
+    return torch.autocast("cuda", dtype=torch.bfloat16)
+
+
 def learn(
-    batch: Batch, policy: torch.nn.Module, optimizer: torch.optim.Optimizer, config: RLConfig, max_grad_norm: float
+    batch: Batch, policy: torch.nn.Module, optimizer: torch.optim.Optimizer, config: RLConfig, max_grad_norm: float,
+    precision: str = "fp32",
 ) -> dict[str, float]:
     """One IMPALA learner step on `batch`; returns scalar metrics."""
-    out = policy.evaluate(batch.obs, batch.actions, batch.first, batch.state)
+    with forward_precision(precision, batch.reward.device):
+        out = policy.evaluate(batch.obs, batch.actions, batch.first, batch.state)
+    out = out._replace(
+        logp={h: v.float() for h, v in out.logp.items()},
+        entropy={h: v.float() for h, v in out.entropy.items()},
+        baseline=out.baseline.float(),
+    )
     # Row T only gives the bootstrap value V(x_T); the loss is over rows 0..T-1.
     rows = slice(0, -1)
     losses = compute_loss(

@@ -34,6 +34,9 @@ class LearnerConfig:
     device: str = "auto"
     # CPU threads for torch in the learner; 0 = torch's default (all cores).
     torch_threads: int = 0
+    # "fp32", or "bf16": the model's forward pass under bfloat16 autocast (CUDA only; the
+    # parameters, optimizer state, V-trace and losses stay float32).
+    precision: str = "fp32"
 
 
 @dataclasses.dataclass

@@ -61,7 +61,7 @@ def inference_steps_per_second(policy: Policy, batch_size: int, device="cpu", mi
 
     def step():
         policy.sample(obs, state)
-        if device != "cpu":
+        if torch.device(device).type == "cuda":
             torch.cuda.synchronize()
 
     return timed(step, min_seconds).rate(batch_size)
@@ -89,7 +89,47 @@ def train_samples_per_second(policy: Policy, t: int, b: int, device="cpu", min_s
         loss = sum(v.sum() for v in out.logp.values()) + sum(v.sum() for v in out.entropy.values()) + out.baseline.sum()
         loss.backward()
         policy.zero_grad(set_to_none=True)
-        if device != "cpu":
+        if torch.device(device).type == "cuda":
+            torch.cuda.synchronize()
+
+    return timed(step, min_seconds, min_calls=2).rate(t * b)
+
+
+def synthetic_learner_batch(policy: Policy, t: int, b: int, device="cpu", seed: int = 0):
+    """A learner batch ([T+1, B] rows) of synthetic observations, with actions and their
+    log-probabilities sampled by `policy`, random rewards and an episode end in column 0."""
+    from agent.learning import Batch
+
+    n = (t + 1) * b
+    obs = {k: v.view(t + 1, b, *v.shape[1:]) for k, v in to_device(synthetic_batch(policy.spec, n, seed=seed), device).items()}
+    with torch.no_grad():
+        sampled = policy.sample({k: v.flatten(0, 1) for k, v in obs.items()}, policy.initial_state(n, device))
+    unflat = lambda d: {h: v.view(t + 1, b, *v.shape[1:]) for h, v in d.items()}  # noqa: E731
+    first = torch.zeros(t + 1, b, dtype=torch.bool, device=device)
+    first[0] = True
+    discount = torch.ones(t, b, device=device)
+    discount[t // 2, 0] = 0.0
+    generator = torch.Generator().manual_seed(seed)
+    return Batch(obs=obs, actions=unflat(sampled.actions), behaviour_logp=unflat(sampled.logp), first=first,
+                 reward=torch.randn(t, b, generator=generator).to(device), discount=discount,
+                 state=policy.initial_state(b, device),
+                 policy_version=torch.zeros(b, dtype=torch.int64, device=device))
+
+
+def learner_samples_per_second(policy: Policy, t: int, b: int, device="cpu", precision: str = "fp32",
+                               min_seconds: float = 1.0) -> Timing:
+    """Samples (T*B) per second of the whole learner step (agent.learning.learn: evaluate,
+    V-trace and losses, backward, gradient clipping, Adam), on one synthetic [T, B] batch."""
+    from agent.learning import learn
+    from agent.rl.config import RLConfig
+
+    batch = synthetic_learner_batch(policy, t, b, device)
+    optimizer = torch.optim.Adam(policy.parameters(), lr=1e-5)
+    config = RLConfig()
+
+    def step():
+        learn(batch, policy, optimizer, config, max_grad_norm=40.0, precision=precision)
+        if torch.device(device).type == "cuda":
             torch.cuda.synchronize()
 
     return timed(step, min_seconds, min_calls=2).rate(t * b)
