@@ -5,6 +5,8 @@ Everything here comes from the bot's own (fogged) Observation; nothing is privil
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import numpy as np
 
 from sc2env.bots import ids
@@ -69,12 +71,16 @@ _UNIT_SLOT = np.zeros(_TABLE_SIZE, np.intp)
 _UNIT_SLOT[[int(u) for u in Unit]] = np.arange(1, len(Unit) + 1)
 _ABILITY_SLOT = np.zeros(_TABLE_SIZE, np.intp)
 _ABILITY_SLOT[[int(a) for a in Ability]] = np.arange(1, len(Ability) + 1)
+_N_UNIT_SLOTS, _N_ABILITY_SLOTS = len(Unit) + 1, len(Ability) + 1
 _BUILDS = [(int(s), int(_ABILITY_SLOT[int(a)]), ids.COST[s][0], ids.COST[s][1]) for s, a in ids.BUILD_ABILITY.items()]
+_BUILD_STRUCTURES = [int(s) for s in ids.BUILD_ABILITY]
+_any = np.logical_or.reduce  # arr.any() without its Python wrapper
 # count(): which ids a type's count covers.
 _COUNTED_AS = {int(Unit.SupplyDepot): [int(t) for t in ids.DEPOTS],
                int(Unit.CommandCenter): [int(t) for t in ids.TOWNHALLS],
                int(Unit.SiegeTank): [int(Unit.SiegeTank), int(Unit.SiegeTankSieged)]}
 _DEPOT_TYPES = [int(t) for t in ids.DEPOTS]
+_SLOT_OF = {int(u): int(_UNIT_SLOT[int(u)]) for u in Unit}
 _TRAIN_SLOT = {int(u): int(_ABILITY_SLOT[int(a)]) for u, a in ids.TRAIN_ABILITY.items()}
 _SELF, _ENEMY, _NEUTRAL, _HIDDEN = int(Alliance.Self), int(Alliance.Enemy), int(Alliance.Neutral), int(DisplayType.Hidden)
 _SCV, _REFINERY = int(Unit.SCV), int(Unit.Refinery)
@@ -95,75 +101,54 @@ class BotView:
         units = np.ascontiguousarray(obs.units)
         self.obs = obs
         self.loop = int(obs.game_loop)
-        dtype = units.dtype
-        row = _raw_row(dtype)
-        raw = np.frombuffer(units, dtype=row)
-        alliance = units["alliance"]
-        role = _ROLE.take(units["unit_type"], mode="clip")
+        self._dtype = dtype = units.dtype
+        self._units = units
+        self._raw = raw = np.frombuffer(units, dtype=_raw_row(dtype))
+        self._alliance = alliance = units["alliance"]
+        self._role = role = _ROLE.take(units["unit_type"], mode="clip")
 
         # Own units: every own group is picked from the own rows (same order as the table).
-        own_raw = raw[alliance == _SELF]
+        is_own = alliance == _SELF
+        self._own_raw = own_raw = raw[is_own]
         own = self.own = np.frombuffer(own_raw, dtype=dtype)
         own_type = own["unit_type"]
-        own_role = role[alliance == _SELF]
-        done = own["build_progress"] >= 1.0
-        self.done = done
-        townhall = (own_role & _TOWNHALL) != 0
-        self.townhalls = np.frombuffer(own_raw[townhall], dtype=dtype)
-        self.townhalls_done = np.frombuffer(own_raw[townhall & done], dtype=dtype)
-        scv = own_type == _SCV
-        workers_raw = own_raw[scv]
+        self._own_role = role[is_own]
+        done = self.done = own["build_progress"] >= 1.0
+        self._workers_raw = workers_raw = own_raw[own_type == _SCV]
         workers = self.workers = np.frombuffer(workers_raw, dtype=dtype)
-        self.army = np.frombuffer(own_raw[(own_role & _ARMY) != 0], dtype=dtype)
-        self.refineries = np.frombuffer(own_raw[own_type == _REFINERY], dtype=dtype)
-        self.own_structure = (own_role & _STRUCTURE) != 0
-        self.own_role = own_role
         self._by_tag: dict[int, int] | None = None
 
-        enemy = (alliance == _ENEMY) & (units["display_type"] != _HIDDEN)
-        enemy_structure = (role & _STRUCTURE) != 0
-        self.enemy = np.frombuffer(raw[enemy], dtype=dtype)
-        self.enemy_structures = np.frombuffer(raw[enemy & enemy_structure], dtype=dtype)
-        self.enemy_units = np.frombuffer(raw[enemy & ~enemy_structure], dtype=dtype)
-
-        neutral = alliance == _NEUTRAL
-        geyser = (role & _GEYSER) != 0
-        self.minerals = np.frombuffer(
-            raw[neutral & (((role & _MINERAL) != 0) | (units["mineral_contents"] > 0)) & ~geyser], dtype=dtype)
-        self.geysers = np.frombuffer(raw[neutral & geyser], dtype=dtype)
-
         # What SCVs are currently ordered to build (counts as "in progress").
-        first_order = workers["order_ability_id"][:, 0]
-        self.worker_first_order = first_order
+        first_order = self.worker_first_order = workers["order_ability_id"][:, 0]
         # An SCV keeps its build order while it constructs; only those still walking to the
         # site (no structure of ours at the target yet) are "ordered" builds.
         walking = _BUILD_TABLE.take(first_order, mode="clip")
         self.building_workers = walking.copy()  # SCVs with a build order, walking or building
-        ordered = [0] * len(_BUILDS)
-        minerals_left, vespene_left = int(obs.player.minerals), int(obs.player.vespene)
-        if walking.any():
+        p = obs.player
+        minerals_left, vespene_left = int(p.minerals), int(p.vespene)
+        if _any(walking):
             building = self.own_structure & ~done
-            if building.any():
-                k = np.flatnonzero(walking)
+            if _any(building):
+                k = walking.nonzero()[0]
                 tx, ty = workers["order_target_x"][k, 0], workers["order_target_y"][k, 0]
                 bx, by = own["x"][building], own["y"][building]
                 there = (np.abs(bx[None, :] - tx[:, None]) + np.abs(by[None, :] - ty[:, None]) < 1.5).any(axis=1)
                 walking[k[there]] = False
             slots = _ABILITY_SLOT.take(first_order[walking], mode="clip").tolist()
+            ordered = {}
             # SCVs walking to a build site pay when they arrive (as in SC2): keep that money aside.
-            for j, (_, slot, minerals, vespene) in enumerate(_BUILDS):
+            for structure, slot, minerals, vespene in _BUILDS:
                 n = slots.count(slot)
-                if n:
-                    ordered[j] = n
-                    minerals_left -= n * minerals
-                    vespene_left -= n * vespene
-        self.ordered_builds: dict[int, int] = {s: ordered[j] for j, (s, _, _, _) in enumerate(_BUILDS)}
-        slot = _UNIT_SLOT.take(own_type, mode="clip")
-        self._type_counts = np.bincount(slot, minlength=len(Unit) + 1).tolist()
-        self._done_counts = np.bincount(slot[done], minlength=len(Unit) + 1).tolist()
-        self._order_counts = np.bincount(_ABILITY_SLOT.take(own["order_ability_id"].ravel(), mode="clip"),
-                                         minlength=len(Ability) + 1).tolist()
-        p = obs.player
+                ordered[structure] = n
+                minerals_left -= n * minerals
+                vespene_left -= n * vespene
+            self.ordered_builds: dict[int, int] = ordered
+        else:
+            self.ordered_builds = dict.fromkeys(_BUILD_STRUCTURES, 0)
+        self._slot = slot = _UNIT_SLOT.take(own_type, mode="clip")
+        self._type_counts = np.bincount(slot, minlength=_N_UNIT_SLOTS).tolist()
+        self._order_counts = np.bincount(_ABILITY_SLOT.take(own["order_ability_id"].reshape(-1), mode="clip"),
+                                         minlength=_N_ABILITY_SLOTS).tolist()
         self.minerals_left = minerals_left
         self.vespene_left = vespene_left
         self.food_used = int(p.food_used)
@@ -171,15 +156,82 @@ class BotView:
         self.food_left = self.food_cap - self.food_used
         self.upgrades = set(np.asarray(obs.upgrades).tolist())
         self.available = set(np.asarray(obs.available_abilities).tolist())
+        self.idle_workers = np.frombuffer(workers_raw[workers["order_count"] == 0], dtype=dtype)
 
-        idle = workers["order_count"] == 0
-        self.mining_workers = np.frombuffer(workers_raw[_GATHER_TABLE.take(first_order, mode="clip") | idle], dtype=dtype)
-        self.idle_workers = np.frombuffer(workers_raw[idle], dtype=dtype)
+    # The groups below are made on first use (each step reads only some of them), then kept.
+    def _own(self, mask: np.ndarray) -> np.ndarray:
+        return np.frombuffer(self._own_raw[mask], dtype=self._dtype)
+
+    def _all(self, mask: np.ndarray) -> np.ndarray:
+        return np.frombuffer(self._raw[mask], dtype=self._dtype)
+
+    @cached_property
+    def own_structure(self) -> np.ndarray:
+        return (self._own_role & _STRUCTURE) != 0
+
+    @cached_property
+    def _townhall(self) -> np.ndarray:
+        return (self._own_role & _TOWNHALL) != 0
+
+    @cached_property
+    def townhalls(self) -> np.ndarray:
+        return self._own(self._townhall)
+
+    @cached_property
+    def townhalls_done(self) -> np.ndarray:
+        return self._own(self._townhall & self.done)
+
+    @cached_property
+    def army(self) -> np.ndarray:
+        return self._own((self._own_role & _ARMY) != 0)
+
+    @cached_property
+    def refineries(self) -> np.ndarray:
+        return self._own(self.own["unit_type"] == _REFINERY)
+
+    @cached_property
+    def mining_workers(self) -> np.ndarray:
+        gather = _GATHER_TABLE.take(self.worker_first_order, mode="clip") | (self.workers["order_count"] == 0)
+        return np.frombuffer(self._workers_raw[gather], dtype=self._dtype)
+
+    @cached_property
+    def _enemy(self) -> np.ndarray:
+        return (self._alliance == _ENEMY) & (self._units["display_type"] != _HIDDEN)
+
+    @cached_property
+    def _structure(self) -> np.ndarray:
+        return (self._role & _STRUCTURE) != 0
+
+    @cached_property
+    def enemy(self) -> np.ndarray:
+        return self._all(self._enemy)
+
+    @cached_property
+    def enemy_structures(self) -> np.ndarray:
+        return self._all(self._enemy & self._structure)
+
+    @cached_property
+    def enemy_units(self) -> np.ndarray:
+        return self._all(self._enemy & ~self._structure)
+
+    @cached_property
+    def minerals(self) -> np.ndarray:
+        role = self._role
+        return self._all((self._alliance == _NEUTRAL) & (((role & _MINERAL) != 0) | (self._units["mineral_contents"] > 0))
+                         & ((role & _GEYSER) == 0))
+
+    @cached_property
+    def geysers(self) -> np.ndarray:
+        return self._all((self._alliance == _NEUTRAL) & ((self._role & _GEYSER) != 0))
+
+    @cached_property
+    def _done_counts(self) -> list:
+        return np.bincount(self._slot[self.done], minlength=_N_UNIT_SLOTS).tolist()
 
     # -- counting -------------------------------------------------------------------------
     def _type_count(self, counts: list, unit_type: int) -> int:
-        slot = int(_UNIT_SLOT[unit_type]) if 0 <= unit_type < _TABLE_SIZE else 0
-        if slot:
+        slot = _SLOT_OF.get(unit_type)
+        if slot is not None:
             return counts[slot]
         own_type = self.own["unit_type"] if counts is self._type_counts else self.own["unit_type"][self.done]
         return int(np.count_nonzero(own_type == unit_type))  # an id the slots do not cover
