@@ -25,6 +25,11 @@ DEFAULT_VALUE = 45 * 9.8
 _RANGE = np.full(4096, 5.0)  # RANGE by unit type id, 5 where it has none
 _RANGE[[int(t) for t in RANGE]] = list(RANGE.values())
 _ATTACK, _MOVE = int(Ability.Attack), int(Ability.Move)
+_SIEGE_TANK, _SIEGE_TANK_SIEGED = int(Unit.SiegeTank), int(Unit.SiegeTankSieged)
+_STIMPACK = int(ids.Upgrade.Stimpack)
+_STIM_ABILITIES = frozenset(int(a) for a in (Ability.EffectStimMarine, Ability.EffectStimMarauder, Ability.EffectStim))
+_SIEGE_ABILITIES = frozenset(int(a) for a in (Ability.MorphSiegeMode, Ability.MorphUnsiege))
+_any = np.logical_or.reduce  # arr.any() without its Python wrapper
 
 
 def _value(units: np.ndarray) -> float:
@@ -110,11 +115,11 @@ def _targets(p, v: BotView, army: np.ndarray, reach: np.ndarray, dist: np.ndarra
 
 def update_memory(bot: "TerranBot", v: BotView) -> None:
     """Remember enemy structures; forget them when their spot is visible and they are gone."""
+    structures = v.enemy_structures
     seen = set()
-    for s in v.enemy_structures:
-        tag = int(s["tag"])
+    for tag, x, y in zip(structures["tag"].tolist(), structures["x"].tolist(), structures["y"].tolist()):
         seen.add(tag)
-        bot.enemy_structures[tag] = (float(s["x"]), float(s["y"]))
+        bot.enemy_structures[tag] = (x, y)
     vis = v.obs.map.visibility
     for tag, (x, y) in list(bot.enemy_structures.items()):
         if tag in seen:
@@ -166,7 +171,7 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
     orders = Orders()
     # Threats near our structures -> defend with everything.
     threat = None
-    if len(v.enemy_units) and v.own_structure.any():
+    if len(v.enemy_units) and _any(v.own_structure):
         sx, sy = v.own["x"][v.own_structure], v.own["y"][v.own_structure]
         d = np.hypot(v.enemy_units["x"][:, None] - sx[None, :], v.enemy_units["y"][:, None] - sy[None, :]).min(axis=1)
         close = pick(v.enemy_units, d < p.defend_radius)
@@ -207,40 +212,59 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
     else:
         goal = bot.rally
 
-    stimmed = (p.use_stim and ids.Upgrade.Stimpack in v.upgrades and not bot.banned(Ability.EffectStim)
-               and bool(v.available & {Ability.EffectStimMarine, Ability.EffectStimMarauder, Ability.EffectStim}))
-    can_siege = p.siege_tanks and bool(v.available & {Ability.MorphSiegeMode, Ability.MorphUnsiege})
+    stimmed = (p.use_stim and _STIMPACK in v.upgrades and not bot.banned(Ability.EffectStim)
+               and not v.available.isdisjoint(_STIM_ABILITIES))
+    can_siege = p.siege_tanks and not v.available.isdisjoint(_SIEGE_ABILITIES)
     # Every unit's view of the enemies at once ([units, enemies]); the loop below only decides.
     types = army["unit_type"].tolist()
     reach = _RANGE.take(army["unit_type"], mode="clip")
     dist = np.hypot(enemy_pos[None, :, 0] - pos[:, None, 0], enemy_pos[None, :, 1] - pos[:, None, 1])
     in_sight = dist < reach[:, None] + 4.0
-    sees = in_sight.any(axis=1).tolist()
+    seen = in_sight.any(axis=1)
+    anyone_sees = bool(_any(seen))
+    sees = seen.tolist()
     tags = army["tag"].tolist()
     current, busy = army["order_ability_id"][:, 0], army["order_count"] > 0
-    picks = _targets(p, v, army, reach, dist, in_sight) if (p.target_priority or p.focus_fire) else None
-    if picks is not None:
+    target = army["order_target_tag"][:, 0]
+    # Attacking now (ordered, or acquired by itself: 23): what _has_order(Attack, ...) starts from.
+    attack_now = busy & ((current == _ATTACK) | (current == 23))
+    # The per-unit answers below are read only for units that see an enemy (sees[i]).
+    picks = None
+    if anyone_sees and (p.target_priority or p.focus_fire):
+        picks = _targets(p, v, army, reach, dist, in_sight)
         target_tags, has_target = picks
-        on_target = _has_order(current, busy, army, _ATTACK, unit=target_tags).tolist()
+        on_target = (attack_now & (target == target_tags)).tolist()
         target_tags, has_target = target_tags.tolist(), has_target.tolist()
-    if p.retreat_damaged_below > 0:
+    if p.retreat_damaged_below > 0 and anyone_sees and threat is None:
         hurt = (army["health"] < p.retreat_damaged_below * army["health_max"]).tolist()
         going_home = _has_order(current, busy, army, _MOVE, bot.home).tolist()
     if p.regroup and bot.attacking and threat is None and len(army) > 3:
-        ahead = (np.hypot(pos[:, 0] - goal[0], pos[:, 1] - goal[1]) + 6.0 < np.hypot(
-            centre[0] - goal[0], centre[1] - goal[1])).tolist()
+        ahead_np = np.hypot(pos[:, 0] - goal[0], pos[:, 1] - goal[1]) + 6.0 < np.hypot(
+            centre[0] - goal[0], centre[1] - goal[1])
+        ahead = ahead_np.tolist()
         at_centre = _has_order(current, busy, army, _MOVE, tuple(centre), tol=4.0).tolist()
     else:
         ahead = None
-    on_goal = _has_order(current, busy, army, _ATTACK, goal).tolist()
-    shooting = (busy & ((current == _ATTACK) | (current == 23)) & (army["order_target_tag"][:, 0] != 0)).tolist()
+    on_goal_np = attack_now & (np.abs(army["order_target_x"][:, 0] - goal[0])
+                               + np.abs(army["order_target_y"][:, 0] - goal[1]) < 3.0)
+    on_goal = on_goal_np.tolist()
+    shooting = (attack_now & (target != 0)).tolist()
     goal_key = Orders.key(Ability.Attack, point=goal)
     if can_siege:
         near12, near14 = (dist < 12.0).any(axis=1).tolist(), (dist < 14.0).any(axis=1).tolist()
     if stimmed:
         stim_ready = (((dist < reach[:, None] + 1.0).any(axis=1)) & (army["health"] > 0.6 * army["health_max"])).tolist()
-    for i, tag in enumerate(tags):
-        ut = types[i]
+    # Only units some branch below may act on: the rest see no enemy, are no tank, are not
+    # ahead of the army and already attack-move to the goal (stim_ready implies sees).
+    decide = ~on_goal_np
+    if anyone_sees:
+        decide |= seen
+    if can_siege:
+        decide |= (army["unit_type"] == _SIEGE_TANK) | (army["unit_type"] == _SIEGE_TANK_SIEGED)
+    if ahead is not None:
+        decide |= ahead_np
+    for i in decide.nonzero()[0].tolist():
+        tag, ut = tags[i], types[i]
         # Siege tanks: siege up near enemies, unsiege to follow the army.
         if can_siege:
             if ut == Unit.SiegeTank and near12[i] and not bot.banned(Ability.MorphSiegeMode):

@@ -94,11 +94,15 @@ def build_addons(bot: "TerranBot", v: BotView, cmds: list, reserve: tuple[int, i
 def research(bot: "TerranBot", v: BotView, cmds: list, reserve: tuple[int, int]) -> None:
     if not bot.profile.research:
         return
-    researching = set(v.own["order_ability_id"].ravel().tolist())
-    researching.discard(0)
+    researching = None
     for upgrade in bot.profile.research:
         ability = ids.RESEARCH_ABILITY[upgrade]
-        if int(upgrade) in v.upgrades or int(ability) in researching or bot.banned(ability):
+        if int(upgrade) in v.upgrades:
+            continue
+        if researching is None:
+            researching = set(v.own["order_ability_id"].ravel().tolist())
+            researching.discard(0)
+        if int(ability) in researching or bot.banned(ability):
             continue
         if int(ability) not in v.available:
             continue  # not offered now (no idle researcher, no money, or not in this game's data)
@@ -133,23 +137,35 @@ def _choose_unit(bot: "TerranBot", v: BotView, kind: int, addon: int, counts: di
     return 0
 
 
-def train_army(bot: "TerranBot", v: BotView, cmds: list, reserve: tuple[int, int]) -> None:
+def _army_counts(v: BotView) -> dict:
+    """Army units by type (sieged tanks count as tanks)."""
     counts = {}
     for t in v.army["unit_type"].tolist():
         t = _SIEGE_TANK if t == _SIEGE_TANK_SIEGED else t
         counts[t] = counts.get(t, 0) + 1
+    return counts
+
+
+def train_army(bot: "TerranBot", v: BotView, cmds: list, reserve: tuple[int, int]) -> None:
+    counts = None
     own = v.own
+    own_type = own["unit_type"]
+    rows = (((own_type == _PRODUCERS[0]) | (own_type == _PRODUCERS[1])) & v.done).nonzero()[0]
+    if len(rows) == 0:
+        return
+    producers = list(zip(own_type[rows].tolist(), own["tag"][rows].tolist(), own["add_on_tag"][rows].tolist(),
+                         own["order_count"][rows].tolist()))
     for kind in _PRODUCERS:
-        rows = np.flatnonzero((own["unit_type"] == kind) & v.done)
-        if len(rows) == 0:
-            continue
-        for tag, addon_tag, n_orders in zip(own["tag"][rows].tolist(), own["add_on_tag"][rows].tolist(),
-                                            own["order_count"][rows].tolist()):
+        for kind_, tag, addon_tag, n_orders in producers:
+            if kind_ != kind:
+                continue
             addon = _addon_type(v, addon_tag)
             slots = 2 if addon in ids.REACTORS else 1
             free = slots - n_orders
             if addon == -1 or (addon == 0 and addon_tag == 0 and n_orders > 0):
                 continue  # add-on under construction / busy
+            if free > 0 and counts is None:
+                counts = _army_counts(v)
             for _ in range(max(0, free)):
                 unit = _choose_unit(bot, v, kind, addon, counts, reserve)
                 if unit == 0:

@@ -81,6 +81,8 @@ _COUNTED_AS = {int(Unit.SupplyDepot): [int(t) for t in ids.DEPOTS],
                int(Unit.SiegeTank): [int(Unit.SiegeTank), int(Unit.SiegeTankSieged)]}
 _DEPOT_TYPES = [int(t) for t in ids.DEPOTS]
 _SLOT_OF = {int(u): int(_UNIT_SLOT[int(u)]) for u in Unit}
+# count(): the slots a type's count adds up (every Unit member; others are counted directly).
+_COUNT_SLOTS = {int(u): tuple(_SLOT_OF[t] for t in _COUNTED_AS.get(int(u), (int(u),))) for u in Unit}
 _TRAIN_SLOT = {int(u): int(_ABILITY_SLOT[int(a)]) for u, a in ids.TRAIN_ABILITY.items()}
 _SELF, _ENEMY, _NEUTRAL, _HIDDEN = int(Alliance.Self), int(Alliance.Enemy), int(Alliance.Neutral), int(DisplayType.Hidden)
 _SCV, _REFINERY = int(Unit.SCV), int(Unit.Refinery)
@@ -239,15 +241,19 @@ class BotView:
     def count(self, unit_type: int, include_pending: bool = True) -> int:
         """Own units of a type, built or being built (plus SCVs ordered to build one)."""
         unit_type = int(unit_type)
-        types = _COUNTED_AS.get(unit_type)
+        slots = _COUNT_SLOTS.get(unit_type)
         counts = self._type_counts
-        if types is None:
+        if slots is None:
             n = self._type_count(counts, unit_type)
+        elif len(slots) == 1:
+            n = counts[slots[0]]
         else:
-            n = sum(self._type_count(counts, t) for t in types)
+            n = sum(counts[slot] for slot in slots)
         if include_pending:
             n += self.ordered_builds.get(unit_type, 0)
-            n += self.queued_training(unit_type)
+            slot = _TRAIN_SLOT.get(unit_type)
+            if slot is not None:
+                n += self._order_counts[slot]
         return n
 
     def count_done(self, unit_type: int) -> int:
