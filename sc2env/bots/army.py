@@ -185,7 +185,6 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
             _pull_workers(bot, v, orders, (float(threat["x"]), float(threat["y"])))
         return orders.commands()
     pos = xy(army)
-    enemy_pos = xy(v.enemy)
 
     food = v.army_food()
     if not bot.attacking and food >= p.attack_supply and v.loop >= p.attack_loop:
@@ -193,15 +192,15 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
     elif bot.attacking and p.retreat_fraction > 0 and food < p.retreat_fraction * p.attack_supply:
         bot.attacking = False
 
-    centre = np.add.reduce(pos, axis=0) / len(pos)  # pos.mean(axis=0), without its Python wrapper
+    # The army's centre is read only while attacking (attack target, losing fights, regroup).
+    centre = np.add.reduce(pos, axis=0) / len(pos) if bot.attacking else None  # pos.mean(axis=0)
     # Losing fight away from home: everyone back to the rally point (Hard and up).
-    fighters = None
     if bot.attacking and p.avoid_losing_fights and threat is None:
         fighters = pick(v.enemy_units, ~isin(v.enemy_units["unit_type"], ids.WORKERS))
-    if fighters is not None and len(fighters):
-        near_us = pick(fighters, np.hypot(fighters["x"] - centre[0], fighters["y"] - centre[1]) < 14.0)
-        if _value(near_us) > 1.5 * _value(army):
-            bot.attacking = False
+        if len(fighters):
+            near_us = pick(fighters, np.hypot(fighters["x"] - centre[0], fighters["y"] - centre[1]) < 14.0)
+            if _value(near_us) > 1.5 * _value(army):
+                bot.attacking = False
 
     if threat is not None:
         goal = (float(threat["x"]), float(threat["y"]))
@@ -216,14 +215,16 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
                and not v.available.isdisjoint(_STIM_ABILITIES))
     can_siege = p.siege_tanks and not v.available.isdisjoint(_SIEGE_ABILITIES)
     # Every unit's view of the enemies at once ([units, enemies]); the loop below only decides.
-    types = army["unit_type"].tolist()
-    reach = _RANGE.take(army["unit_type"], mode="clip")
-    dist = np.hypot(enemy_pos[None, :, 0] - pos[:, None, 0], enemy_pos[None, :, 1] - pos[:, None, 1])
-    in_sight = dist < reach[:, None] + 4.0
-    seen = in_sight.any(axis=1)
-    anyone_sees = bool(_any(seen))
-    sees = seen.tolist()
-    tags = army["tag"].tolist()
+    n = len(army)
+    enemy_seen = len(v.enemy) > 0
+    anyone_sees = False
+    if enemy_seen:
+        enemy_pos = xy(v.enemy)
+        reach = _RANGE.take(army["unit_type"], mode="clip")
+        dist = np.hypot(enemy_pos[None, :, 0] - pos[:, None, 0], enemy_pos[None, :, 1] - pos[:, None, 1])
+        in_sight = dist < reach[:, None] + 4.0
+        seen = in_sight.any(axis=1)
+        anyone_sees = bool(_any(seen))
     current, busy = army["order_ability_id"][:, 0], army["order_count"] > 0
     target = army["order_target_tag"][:, 0]
     # Attacking now (ordered, or acquired by itself: 23): what _has_order(Attack, ...) starts from.
@@ -247,13 +248,6 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
         ahead = None
     on_goal_np = attack_now & (np.abs(army["order_target_x"][:, 0] - goal[0])
                                + np.abs(army["order_target_y"][:, 0] - goal[1]) < 3.0)
-    on_goal = on_goal_np.tolist()
-    shooting = (attack_now & (target != 0)).tolist()
-    goal_key = Orders.key(Ability.Attack, point=goal)
-    if can_siege:
-        near12, near14 = (dist < 12.0).any(axis=1).tolist(), (dist < 14.0).any(axis=1).tolist()
-    if stimmed:
-        stim_ready = (((dist < reach[:, None] + 1.0).any(axis=1)) & (army["health"] > 0.6 * army["health_max"])).tolist()
     # Only units some branch below may act on: the rest see no enemy, are no tank, are not
     # ahead of the army and already attack-move to the goal (stim_ready implies sees).
     decide = ~on_goal_np
@@ -263,7 +257,26 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
         decide |= (army["unit_type"] == _SIEGE_TANK) | (army["unit_type"] == _SIEGE_TANK_SIEGED)
     if ahead is not None:
         decide |= ahead_np
-    for i in decide.nonzero()[0].tolist():
+    todo = decide.nonzero()[0].tolist()
+    if not todo:
+        return orders.commands()
+    tags, types = army["tag"].tolist(), army["unit_type"].tolist()
+    sees = seen.tolist() if anyone_sees else [False] * n
+    on_goal = on_goal_np.tolist()
+    shooting = (attack_now & (target != 0)).tolist()
+    goal_key = Orders.key(Ability.Attack, point=goal)
+    if can_siege:
+        if enemy_seen:
+            near12, near14 = (dist < 12.0).any(axis=1).tolist(), (dist < 14.0).any(axis=1).tolist()
+        else:
+            near12 = near14 = [False] * n
+    if stimmed:
+        if enemy_seen:
+            stim_ready = (((dist < reach[:, None] + 1.0).any(axis=1))
+                          & (army["health"] > 0.6 * army["health_max"])).tolist()
+        else:
+            stim_ready = [False] * n
+    for i in todo:
         tag, ut = tags[i], types[i]
         # Siege tanks: siege up near enemies, unsiege to follow the army.
         if can_siege:

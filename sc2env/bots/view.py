@@ -5,8 +5,6 @@ Everything here comes from the bot's own (fogged) Observation; nothing is privil
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import numpy as np
 
 from sc2env.bots import ids
@@ -96,6 +94,22 @@ for _item, (_, _, _food) in ids.COST.items():
     _FOOD[int(_item)] = _food
 
 
+class _lazy:
+    """functools.cached_property without its lock (3.11 takes an RLock on every first read,
+    ~10 per step here): computes on first read and stores the value on the instance, whose
+    __dict__ then answers every later read."""
+
+    def __init__(self, build):
+        self.build = build
+        self.name = build.__name__
+
+    def __get__(self, view, owner=None):
+        if view is None:
+            return self
+        value = view.__dict__[self.name] = self.build(view)
+        return value
+
+
 class BotView:
     """Own units by role, neutral resources, enemies; a budget spent as commands are issued."""
 
@@ -167,66 +181,66 @@ class BotView:
     def _all(self, mask: np.ndarray) -> np.ndarray:
         return np.frombuffer(self._raw[mask], dtype=self._dtype)
 
-    @cached_property
+    @_lazy
     def own_structure(self) -> np.ndarray:
         return (self._own_role & _STRUCTURE) != 0
 
-    @cached_property
+    @_lazy
     def _townhall(self) -> np.ndarray:
         return (self._own_role & _TOWNHALL) != 0
 
-    @cached_property
+    @_lazy
     def townhalls(self) -> np.ndarray:
         return self._own(self._townhall)
 
-    @cached_property
+    @_lazy
     def townhalls_done(self) -> np.ndarray:
         return self._own(self._townhall & self.done)
 
-    @cached_property
+    @_lazy
     def army(self) -> np.ndarray:
         return self._own((self._own_role & _ARMY) != 0)
 
-    @cached_property
+    @_lazy
     def refineries(self) -> np.ndarray:
         return self._own(self.own["unit_type"] == _REFINERY)
 
-    @cached_property
+    @_lazy
     def mining_workers(self) -> np.ndarray:
         gather = _GATHER_TABLE.take(self.worker_first_order, mode="clip") | (self.workers["order_count"] == 0)
         return np.frombuffer(self._workers_raw[gather], dtype=self._dtype)
 
-    @cached_property
+    @_lazy
     def _enemy(self) -> np.ndarray:
         return (self._alliance == _ENEMY) & (self._units["display_type"] != _HIDDEN)
 
-    @cached_property
+    @_lazy
     def _structure(self) -> np.ndarray:
         return (self._role & _STRUCTURE) != 0
 
-    @cached_property
+    @_lazy
     def enemy(self) -> np.ndarray:
         return self._all(self._enemy)
 
-    @cached_property
+    @_lazy
     def enemy_structures(self) -> np.ndarray:
         return self._all(self._enemy & self._structure)
 
-    @cached_property
+    @_lazy
     def enemy_units(self) -> np.ndarray:
         return self._all(self._enemy & ~self._structure)
 
-    @cached_property
+    @_lazy
     def minerals(self) -> np.ndarray:
         role = self._role
         return self._all((self._alliance == _NEUTRAL) & (((role & _MINERAL) != 0) | (self._units["mineral_contents"] > 0))
                          & ((role & _GEYSER) == 0))
 
-    @cached_property
+    @_lazy
     def geysers(self) -> np.ndarray:
         return self._all((self._alliance == _NEUTRAL) & ((self._role & _GEYSER) != 0))
 
-    @cached_property
+    @_lazy
     def _done_counts(self) -> list:
         return np.bincount(self._slot[self.done], minlength=_N_UNIT_SLOTS).tolist()
 
