@@ -76,7 +76,8 @@ class MiniGame(Scenario):
 
     @staticmethod
     def place(game, unit_type: int, owner: int, points: np.ndarray) -> list[int]:
-        return [game.add_unit(unit_type, owner=owner, x=float(x), y=float(y)) for x, y in points]
+        points = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        return game.add_units(unit_type, owner, points[:, 0], points[:, 1])  # as add_unit per point, in order
 
     @staticmethod
     def teleport(game, slot: int, x: float, y: float) -> None:
