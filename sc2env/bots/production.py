@@ -32,13 +32,30 @@ RESEARCHER = {
 }
 
 
+_STEPS: dict[int, tuple] = {}
+
+
+def _steps(build_order: tuple) -> list:
+    """(step, structure id, skipped_steps key) per build step, made once per build order
+    (keyed by identity: hashing the frozen steps would cost more than it saves)."""
+    entry = _STEPS.get(id(build_order))
+    if entry is None or entry[0] is not build_order:
+        entry = _STEPS[id(build_order)] = (
+            build_order, [(step, int(step.structure), (int(step.structure), step.count)) for step in build_order])
+    return entry[1]
+
+
 def run_build_order(bot: "TerranBot", v: BotView, cmds: list, held: tuple[int, int] = (0, 0)) -> tuple[int, int]:
     """Work through the build order (leaving `held` money untouched); returns the
     (minerals, vespene) to save for its next step, `held` included."""
-    for step in bot.profile.build_order:
-        if (int(step.structure), step.count) in bot.skipped_steps:
+    have: dict[int, int] = {}  # counts do not change until the loop returns (try_build)
+    for step, structure, key in _steps(bot.profile.build_order):
+        if key in bot.skipped_steps:
             continue
-        if v.count(step.structure) >= step.count:
+        n = have.get(structure)
+        if n is None:
+            n = have[structure] = v.count(step.structure)
+        if n >= step.count:
             continue
         if v.food_used < step.at_food:
             return held

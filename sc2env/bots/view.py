@@ -63,6 +63,12 @@ for _bit, _members in ((_MINERAL, ids.MINERAL_FIELDS), (_GEYSER, ids.GEYSERS), (
                        (_TAKES_ADDON, ids.TAKES_ADDON)):
     _ROLE[[int(m) for m in _members]] |= _bit
 
+# minerals: 2 for a mineral field type, 0 for a geyser, 1 for anything else (by role bits);
+# plus 1 for minerals left, a unit is a mineral field when the sum is at least 2.
+_RESOURCE_KIND = np.ones(256, np.uint8)
+_RESOURCE_KIND[[r for r in range(256) if r & _GEYSER]] = 0
+_RESOURCE_KIND[[r for r in range(256) if r & _MINERAL]] = 2
+
 # Counts are kept only for the ids the bots ask about (every Unit / Ability member): a compact
 # slot per id, so one small bincount per step instead of a 4096-long one.
 _UNIT_SLOT = np.zeros(_TABLE_SIZE, np.intp)
@@ -211,30 +217,34 @@ class BotView:
         return np.frombuffer(self._workers_raw[gather], dtype=self._dtype)
 
     @_lazy
-    def _enemy(self) -> np.ndarray:
-        return (self._alliance == _ENEMY) & (self._units["display_type"] != _HIDDEN)
-
-    @_lazy
-    def _structure(self) -> np.ndarray:
-        return (self._role & _STRUCTURE) != 0
+    def _enemy_raw(self) -> np.ndarray:
+        return self._raw[(self._alliance == _ENEMY) & (self._units["display_type"] != _HIDDEN)]
 
     @_lazy
     def enemy(self) -> np.ndarray:
-        return self._all(self._enemy)
+        return np.frombuffer(self._enemy_raw, dtype=self._dtype)
+
+    @_lazy
+    def _enemy_structure(self) -> np.ndarray:
+        return (_ROLE.take(self.enemy["unit_type"], mode="clip") & _STRUCTURE) != 0
 
     @_lazy
     def enemy_structures(self) -> np.ndarray:
-        return self._all(self._enemy & self._structure)
+        if len(self._enemy_raw) == 0:
+            return self.enemy
+        return np.frombuffer(self._enemy_raw[self._enemy_structure], dtype=self._dtype)
 
     @_lazy
     def enemy_units(self) -> np.ndarray:
-        return self._all(self._enemy & ~self._structure)
+        if len(self._enemy_raw) == 0:
+            return self.enemy
+        return np.frombuffer(self._enemy_raw[~self._enemy_structure], dtype=self._dtype)
 
     @_lazy
     def minerals(self) -> np.ndarray:
-        role = self._role
-        return self._all((self._alliance == _NEUTRAL) & (((role & _MINERAL) != 0) | (self._units["mineral_contents"] > 0))
-                         & ((role & _GEYSER) == 0))
+        # Neutral, and a mineral field type or (not a geyser) with minerals left.
+        kind = _RESOURCE_KIND.take(self._role) + (self._units["mineral_contents"] > 0)
+        return self._all((self._alliance == _NEUTRAL) & (kind >= 2))
 
     @_lazy
     def geysers(self) -> np.ndarray:
