@@ -105,7 +105,14 @@ def _blockers(v: BotView) -> np.ndarray:
         reserved = empty_units(len(hosts))
         reserved["x"], reserved["y"], reserved["radius"] = ax, ay, 1.0
         spots.append(reserved)
-    return np.concatenate([solid, fake, *spots])
+    # Concatenated as raw rows: numpy's structured concatenate checks the fields in Python.
+    return _concat_units([solid, fake, *spots])
+
+
+def _concat_units(tables: list) -> np.ndarray:
+    dtype = tables[0].dtype
+    row = np.dtype((np.void, dtype.itemsize))
+    return np.frombuffer(np.concatenate([np.frombuffer(np.ascontiguousarray(t), dtype=row) for t in tables]), dtype=dtype)
 
 
 def pick_builder(bot: "TerranBot", v: BotView, point) -> Optional[int]:
@@ -140,7 +147,7 @@ def try_build(bot: "TerranBot", v: BotView, cmds: list, structure: int, reserve:
         target_point = point
     else:
         point = placement.find_spot(
-            structure, bot.home, v.obs.map.placeable, _blockers(v), np.concatenate([v.minerals, v.geysers]),
+            structure, bot.home, v.obs.map.placeable, _blockers(v), _concat_units([v.minerals, v.geysers]),
             bot.rng, bot.bad_spots, keep_out=bot.keep_out,
         )
         if point is None:
@@ -172,7 +179,7 @@ def _free_geyser(v: BotView):
 
 
 def next_expansion(bot: "TerranBot", v: BotView):
-    resources = np.concatenate([v.minerals, v.geysers])
+    resources = _concat_units([v.minerals, v.geysers])
     clusters = [c for c in placement.resource_clusters(resources) if placement.is_mineral_cluster(c)]
     options = []
     for c in clusters:

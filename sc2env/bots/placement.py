@@ -73,17 +73,26 @@ def army_lane_mask(pathable: np.ndarray, placeable: np.ndarray, home: tuple[floa
     return lane
 
 
-def free_footprints(placeable: np.ndarray, cx, cy, side: int) -> np.ndarray:
+def summed_area(placeable: np.ndarray) -> np.ndarray:
+    """[h + 1, w + 1] counts of placeable cells above and left of each corner."""
+    h, w = placeable.shape
+    table = np.zeros((h + 1, w + 1), np.int32)
+    table[1:, 1:] = np.asarray(placeable, bool).cumsum(axis=0, dtype=np.int32).cumsum(axis=1, dtype=np.int32)
+    return table
+
+
+def free_footprints(placeable: np.ndarray, cx, cy, side: int, table: Optional[np.ndarray] = None) -> np.ndarray:
     """For footprint centres cx, cy (arrays): is every cell of the side x side square inside
-    the map and placeable. One summed-area table answers all of them at once."""
+    the map and placeable. One summed-area table answers all of them at once (`table`:
+    summed_area(placeable), when the caller has it already)."""
     cx, cy = np.asarray(cx, np.float64), np.asarray(cy, np.float64)
     h, w = placeable.shape
     # Centres sit on the grid (footprint_center), so the corners are whole numbers.
     x0 = np.rint(cx - side / 2.0).astype(np.int64)
     y0 = np.rint(cy - side / 2.0).astype(np.int64)
     inside = (x0 >= 0) & (y0 >= 0) & (x0 + side <= w) & (y0 + side <= h)
-    table = np.zeros((h + 1, w + 1), np.int32)
-    table[1:, 1:] = np.asarray(placeable, bool).cumsum(axis=0, dtype=np.int32).cumsum(axis=1, dtype=np.int32)
+    if table is None:
+        table = summed_area(placeable)
     x0, y0 = np.where(inside, x0, 0), np.where(inside, y0, 0)
     count = table[y0 + side, x0 + side] - table[y0, x0 + side] - table[y0 + side, x0] + table[y0, x0]
     return inside & (count == side * side)
@@ -94,10 +103,17 @@ def clear_of_units(units: np.ndarray, cx, cy, half: float, margin: float) -> np.
     grown by margin. Compared in the units' float32, as a single footprint always was."""
     cx = np.asarray(cx, np.float32)[:, None]
     cy = np.asarray(cy, np.float32)[:, None]
-    if len(units) == 0:
+    if len(units) == 0 or len(cx) == 0:
         return np.ones(len(cx), bool)
     reach = half + units["radius"] + margin
-    overlap = (np.abs(units["x"] - cx) < reach) & (np.abs(units["y"] - cy) < reach)
+    ux, uy = units["x"], units["y"]
+    # Units beyond reach (+1 of slack for rounding) of the centres' bounding box overlap none of
+    # them: leave them out of the [centres, units] comparison.
+    near = ((ux > cx.min() - reach - 1) & (ux < cx.max() + reach + 1)
+            & (uy > cy.min() - reach - 1) & (uy < cy.max() + reach + 1))
+    if not near.all():
+        ux, uy, reach = ux[near], uy[near], reach[near]
+    overlap = (np.abs(ux - cx) < reach) & (np.abs(uy - cy) < reach)
     return ~overlap.any(axis=1)
 
 
@@ -110,6 +126,23 @@ def addon_spots(cx, cy) -> tuple[tuple, tuple]:
     and that alone made player 1 win ~70% of mirror matches.
     """
     return (cx + 2.5, cy - 0.5), (cx - 2.5, cy + 0.5)
+
+
+_RINGS: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _rings(min_dist: float, max_dist: float) -> tuple[np.ndarray, np.ndarray]:
+    """find_spot's candidate rings: each candidate's radius and its angle from the first
+    (2 pi k / n on a ring of n), the same every call."""
+    key = (float(min_dist), float(max_dist))
+    rings = _RINGS.get(key)
+    if rings is None:
+        radii = np.arange(min_dist, max_dist, 1.0)
+        counts = [int(2 * np.pi * radius) for radius in radii]
+        rings = _RINGS[key] = (np.repeat(radii, counts), np.concatenate([2 * np.pi * np.arange(n) / n for n in counts]))
+        for array in rings:
+            array.setflags(write=False)
+    return rings
 
 
 def find_spot(
@@ -141,21 +174,20 @@ def find_spot(
     # Angles count from the `away` direction, so a point-mirrored base gets the point-mirrored
     # candidate (and jitter draw) at each index.
     angle0 = float(np.arctan2(away[1], away[0]))
-    radii = np.arange(min_dist, max_dist, 1.0)
-    counts = [int(2 * np.pi * radius) for radius in radii]
-    radius = np.repeat(radii, counts)
-    angle = np.concatenate([angle0 + 2 * np.pi * np.arange(n) / n for n in counts])
+    radius, turn = _rings(min_dist, max_dist)
+    angle = angle0 + turn
     dx, dy = np.cos(angle), np.sin(angle)
     score = radius - 3.0 * (dx * away[0] + dy * away[1]) + rng.uniform(0, 0.5, size=len(angle))
     x, y = base[0] + radius * dx, base[1] + radius * dy
     order = np.lexsort((y, x, score))  # by score, ties by position
     cx, cy = footprint_center(x[order], y[order], side)
-    ok = free_footprints(placeable, cx, cy, side) & clear_of_units(blockers, cx, cy, half, margin=1.0)
+    table = summed_area(placeable)
+    ok = free_footprints(placeable, cx, cy, side, table) & clear_of_units(blockers, cx, cy, half, margin=1.0)
     if len(resources):
         ok &= clear_of_units(resources, cx, cy, half, margin=2.5)
     if int(structure) in ids.TAKES_ADDON:
         for ax, ay in addon_spots(cx, cy):
-            ok &= free_footprints(placeable, ax, ay, 2) & clear_of_units(blockers, ax, ay, 1.0, margin=1.0)
+            ok &= free_footprints(placeable, ax, ay, 2, table) & clear_of_units(blockers, ax, ay, 1.0, margin=1.0)
     if bad:
         ok &= np.array([(float(px), float(py)) not in bad for px, py in zip(cx, cy)], bool)
     first = np.flatnonzero(ok)
