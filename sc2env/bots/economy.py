@@ -112,7 +112,8 @@ def _blockers(v: BotView) -> np.ndarray:
 def _concat_units(tables: list) -> np.ndarray:
     dtype = tables[0].dtype
     row = np.dtype((np.void, dtype.itemsize))
-    return np.frombuffer(np.concatenate([np.frombuffer(np.ascontiguousarray(t), dtype=row) for t in tables]), dtype=dtype)
+    rows = [np.frombuffer(np.ascontiguousarray(t), dtype=row) for t in tables]
+    return np.frombuffer(np.concatenate(rows), dtype=dtype)
 
 
 def pick_builder(bot: "TerranBot", v: BotView, point) -> Optional[int]:

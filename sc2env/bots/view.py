@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from numba import njit
+
 from sc2env.bots import ids
 from sc2env.bots.ids import Ability, Unit
-from sc2env.types import Alliance, DisplayType, Observation
+from sc2env.types import UNIT_DTYPE, Alliance, DisplayType, Observation
 
 _GATHER = (Ability.HarvestGather, Ability.HarvestGatherSCV, Ability.HarvestReturn, Ability.HarvestReturnSCV)
 
@@ -77,8 +79,6 @@ _ABILITY_SLOT = np.zeros(_TABLE_SIZE, np.intp)
 _ABILITY_SLOT[[int(a) for a in Ability]] = np.arange(1, len(Ability) + 1)
 _N_UNIT_SLOTS, _N_ABILITY_SLOTS = len(Unit) + 1, len(Ability) + 1
 _BUILDS = [(int(s), int(_ABILITY_SLOT[int(a)]), ids.COST[s][0], ids.COST[s][1]) for s, a in ids.BUILD_ABILITY.items()]
-_BUILD_STRUCTURES = [int(s) for s in ids.BUILD_ABILITY]
-_any = np.logical_or.reduce  # arr.any() without its Python wrapper
 # count(): which ids a type's count covers.
 _COUNTED_AS = {int(Unit.SupplyDepot): [int(t) for t in ids.DEPOTS],
                int(Unit.CommandCenter): [int(t) for t in ids.TOWNHALLS],
@@ -88,7 +88,8 @@ _SLOT_OF = {int(u): int(_UNIT_SLOT[int(u)]) for u in Unit}
 # count(): the slots a type's count adds up (every Unit member; others are counted directly).
 _COUNT_SLOTS = {int(u): tuple(_SLOT_OF[t] for t in _COUNTED_AS.get(int(u), (int(u),))) for u in Unit}
 _TRAIN_SLOT = {int(u): int(_ABILITY_SLOT[int(a)]) for u, a in ids.TRAIN_ABILITY.items()}
-_SELF, _ENEMY, _NEUTRAL, _HIDDEN = int(Alliance.Self), int(Alliance.Enemy), int(Alliance.Neutral), int(DisplayType.Hidden)
+_SELF, _ENEMY, _NEUTRAL = int(Alliance.Self), int(Alliance.Enemy), int(Alliance.Neutral)
+_HIDDEN = int(DisplayType.Hidden)
 _SCV, _REFINERY = int(Unit.SCV), int(Unit.Refinery)
 _GATHER_TABLE = _table(_GATHER)
 _BUILD_TABLE = _table(ids.BUILD_ABILITIES)
@@ -98,6 +99,151 @@ _BUILD_TABLE = _table(ids.BUILD_ABILITIES)
 _FOOD = np.ones(_TABLE_SIZE, np.int64)
 for _item, (_, _, _food) in ids.COST.items():
     _FOOD[int(_item)] = _food
+
+
+# The groups BotView sorts the unit table into, each a run of row indices (in table order) that
+# _sort_units writes one after another.
+(_G_OWN, _G_WORKERS, _G_ARMY, _G_TOWNHALLS, _G_TOWNHALLS_DONE, _G_REFINERIES, _G_ENEMY, _G_ENEMY_STRUCTURES,
+ _G_ENEMY_UNITS, _G_MINERALS, _G_GEYSERS, _G_MINING_WORKERS, _G_IDLE_WORKERS) = range(13)
+_N_GROUPS = 13
+# _sort_units' counts buffer: group bounds, then own units per type slot, finished ones per
+# type slot, own orders per ability slot, SCVs walking to a build site per build ability slot.
+_TYPE_COUNTS = _N_GROUPS + 1
+_DONE_COUNTS = _TYPE_COUNTS + _N_UNIT_SLOTS
+_ORDER_COUNTS = _DONE_COUNTS + _N_UNIT_SLOTS
+_WALKING_COUNTS = _ORDER_COUNTS + _N_ABILITY_SLOTS
+_N_COUNTS = _WALKING_COUNTS + _N_ABILITY_SLOTS
+# What _sort_units reads: numba's cache is keyed by this file's source only, so nothing derived
+# from another module (ids, types) may reach the kernel as a global; it comes in as arguments.
+_KERNEL_TABLES = np.zeros((6, _TABLE_SIZE), np.int64)
+_KERNEL_TABLES[0], _KERNEL_TABLES[1], _KERNEL_TABLES[2] = _ROLE, _UNIT_SLOT, _ABILITY_SLOT
+_KERNEL_TABLES[3], _KERNEL_TABLES[4] = _GATHER_TABLE, _BUILD_TABLE
+_KERNEL_TABLES[5, :256] = _RESOURCE_KIND
+_KERNEL_CONSTANTS = np.array([_SELF, _ENEMY, _NEUTRAL, _HIDDEN, _SCV, _REFINERY,
+                              _TYPE_COUNTS, _DONE_COUNTS, _ORDER_COUNTS, _WALKING_COUNTS], np.int64)
+
+
+@njit(cache=True)
+def _sort_units(units, tables, k, idx, counts, flags):  # pragma: no cover - compiled
+    """One pass per group over the unit table (ids clipped into the tables, as take(mode="clip")).
+    idx: the groups' row indices, one group after another; counts: see _N_COUNTS; flags: own
+    finished [0, n), own structure [n, 2n), SCV with a build order [2n, 3n) (per group row).
+    tables and k: _KERNEL_TABLES and _KERNEL_CONSTANTS."""
+    role, unit_slot, ability_slot, gather, build, resource_kind = (
+        tables[0], tables[1], tables[2], tables[3], tables[4], tables[5])
+    own_id, enemy_id, neutral_id, hidden_id, scv, refinery = k[0], k[1], k[2], k[3], k[4], k[5]
+    type_counts, done_counts, order_counts, walking_counts = k[6], k[7], k[8], k[9]
+    n = units.shape[0]
+    top = _TABLE_SIZE - 1
+    pos = 0
+    for i in range(n):
+        if units[i]["alliance"] == own_id:
+            idx[pos] = i
+            pos += 1
+    n_own = pos
+    for k in range(n_own):
+        u = units[idx[k]]
+        t = min(max(u["unit_type"], 0), top)
+        done = u["build_progress"] >= 1.0
+        flags[k] = done
+        flags[n + k] = (role[t] & _STRUCTURE) != 0
+        counts[type_counts + unit_slot[t]] += 1
+        if done:
+            counts[done_counts + unit_slot[t]] += 1
+        orders = u["order_ability_id"]
+        for j in range(orders.shape[0]):
+            counts[order_counts + ability_slot[min(max(orders[j], 0), top)]] += 1
+    counts[_G_OWN + 1] = pos
+    # SCVs; one with a build order is "walking" until a structure of ours stands at its target.
+    start = pos
+    for k in range(n_own):
+        i = idx[k]
+        if units[i]["unit_type"] == scv:
+            idx[pos] = i
+            first = min(max(units[i]["order_ability_id"][0], 0), top)
+            if build[first]:
+                flags[2 * n + pos - start] = True
+                tx, ty = units[i]["order_target_x"][0], units[i]["order_target_y"][0]
+                there = False
+                for m in range(n_own):
+                    if flags[n + m] and not flags[m]:
+                        b = units[idx[m]]
+                        if abs(b["x"] - tx) + abs(b["y"] - ty) < 1.5:
+                            there = True
+                            break
+                if not there:
+                    counts[walking_counts + ability_slot[first]] += 1
+            pos += 1
+    counts[_G_WORKERS + 1] = pos
+    for k in range(n_own):
+        i = idx[k]
+        if role[min(max(units[i]["unit_type"], 0), top)] & _ARMY:
+            idx[pos] = i
+            pos += 1
+    counts[_G_ARMY + 1] = pos
+    for k in range(n_own):
+        i = idx[k]
+        if role[min(max(units[i]["unit_type"], 0), top)] & _TOWNHALL:
+            idx[pos] = i
+            pos += 1
+    counts[_G_TOWNHALLS + 1] = pos
+    for k in range(n_own):
+        i = idx[k]
+        if role[min(max(units[i]["unit_type"], 0), top)] & _TOWNHALL and flags[k]:
+            idx[pos] = i
+            pos += 1
+    counts[_G_TOWNHALLS_DONE + 1] = pos
+    for k in range(n_own):
+        i = idx[k]
+        if units[i]["unit_type"] == refinery:
+            idx[pos] = i
+            pos += 1
+    counts[_G_REFINERIES + 1] = pos
+    start = pos
+    for i in range(n):
+        if units[i]["alliance"] == enemy_id and units[i]["display_type"] != hidden_id:
+            idx[pos] = i
+            pos += 1
+    end = pos
+    counts[_G_ENEMY + 1] = pos
+    for k in range(start, end):
+        i = idx[k]
+        if role[min(max(units[i]["unit_type"], 0), top)] & _STRUCTURE:
+            idx[pos] = i
+            pos += 1
+    counts[_G_ENEMY_STRUCTURES + 1] = pos
+    for k in range(start, end):
+        i = idx[k]
+        if not role[min(max(units[i]["unit_type"], 0), top)] & _STRUCTURE:
+            idx[pos] = i
+            pos += 1
+    counts[_G_ENEMY_UNITS + 1] = pos
+    # Mineral fields: neutral, a mineral field type or (not a geyser) with minerals left.
+    for i in range(n):
+        if units[i]["alliance"] == neutral_id:
+            bits = role[min(max(units[i]["unit_type"], 0), top)]
+            if resource_kind[bits] + (1 if units[i]["mineral_contents"] > 0 else 0) >= 2:
+                idx[pos] = i
+                pos += 1
+    counts[_G_MINERALS + 1] = pos
+    for i in range(n):
+        if units[i]["alliance"] == neutral_id and role[min(max(units[i]["unit_type"], 0), top)] & _GEYSER:
+            idx[pos] = i
+            pos += 1
+    counts[_G_GEYSERS + 1] = pos
+    workers_start, workers_end = counts[_G_WORKERS], counts[_G_WORKERS + 1]
+    for k in range(workers_start, workers_end):
+        i = idx[k]
+        if units[i]["order_count"] == 0 or gather[min(max(units[i]["order_ability_id"][0], 0), top)]:
+            idx[pos] = i
+            pos += 1
+    counts[_G_MINING_WORKERS + 1] = pos
+    for k in range(workers_start, workers_end):
+        i = idx[k]
+        if units[i]["order_count"] == 0:
+            idx[pos] = i
+            pos += 1
+    counts[_G_IDLE_WORKERS + 1] = pos
 
 
 class _lazy:
@@ -116,6 +262,23 @@ class _lazy:
         return value
 
 
+class _group:
+    """A unit group of BotView: its rows of the table, copied out on first read."""
+
+    def __init__(self, g: int):
+        self.g = g
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, view, owner=None):
+        if view is None:
+            return self
+        b = view._bounds
+        value = view.__dict__[self.name] = np.frombuffer(view._rows[b[self.g]:b[self.g + 1]], dtype=view._dtype)
+        return value
+
+
 class BotView:
     """Own units by role, neutral resources, enemies; a budget spent as commands are issued."""
 
@@ -124,53 +287,36 @@ class BotView:
         self.obs = obs
         self.loop = int(obs.game_loop)
         self._dtype = dtype = units.dtype
-        self._units = units
-        self._raw = raw = np.frombuffer(units, dtype=_raw_row(dtype))
-        self._alliance = alliance = units["alliance"]
-        self._role = role = _ROLE.take(units["unit_type"], mode="clip")
-
-        # Own units: every own group is picked from the own rows (same order as the table).
-        is_own = alliance == _SELF
-        self._own_raw = own_raw = raw[is_own]
-        own = self.own = np.frombuffer(own_raw, dtype=dtype)
-        own_type = own["unit_type"]
-        self._own_role = role[is_own]
-        done = self.done = own["build_progress"] >= 1.0
-        self._workers_raw = workers_raw = own_raw[own_type == _SCV]
-        workers = self.workers = np.frombuffer(workers_raw, dtype=dtype)
+        n = len(units)
+        # One compiled pass sorts the table into the groups (row indices) and counts; the groups'
+        # rows are then copied out in one take, each group a slice of it.
+        idx = np.empty(n * _N_GROUPS, np.int64)
+        counts = np.zeros(_N_COUNTS, np.int64)
+        flags = np.zeros(3 * n, np.bool_)
+        _sort_units(units, _KERNEL_TABLES, _KERNEL_CONSTANTS, idx, counts, flags)
+        c = counts.tolist()
+        self._bounds = b = c[:_TYPE_COUNTS]
+        self._rows = np.frombuffer(units, dtype=_raw_row(dtype)).take(idx[:b[-1]])
+        n_own, n_workers = b[1], b[2] - b[1]
+        self.done = flags[:n_own]
+        self.own_structure = flags[n:n + n_own]
+        self.building_workers = flags[2 * n:2 * n + n_workers]  # SCVs with a build order, walking or building
+        self._type_counts = c[_TYPE_COUNTS:_DONE_COUNTS]
+        self._done_counts = c[_DONE_COUNTS:_ORDER_COUNTS]
+        self._order_counts = c[_ORDER_COUNTS:_WALKING_COUNTS]
         self._by_tag: dict[int, int] | None = None
 
-        # What SCVs are currently ordered to build (counts as "in progress").
-        first_order = self.worker_first_order = workers["order_ability_id"][:, 0]
-        # An SCV keeps its build order while it constructs; only those still walking to the
-        # site (no structure of ours at the target yet) are "ordered" builds.
-        walking = _BUILD_TABLE.take(first_order, mode="clip")
-        self.building_workers = walking.copy()  # SCVs with a build order, walking or building
+        # What SCVs walking to a build site will build (counts as "in progress"); they pay when
+        # they arrive (as in SC2): keep that money aside.
         p = obs.player
         minerals_left, vespene_left = int(p.minerals), int(p.vespene)
-        if _any(walking):
-            building = self.own_structure & ~done
-            if _any(building):
-                k = walking.nonzero()[0]
-                tx, ty = workers["order_target_x"][k, 0], workers["order_target_y"][k, 0]
-                bx, by = own["x"][building], own["y"][building]
-                there = (np.abs(bx[None, :] - tx[:, None]) + np.abs(by[None, :] - ty[:, None]) < 1.5).any(axis=1)
-                walking[k[there]] = False
-            slots = _ABILITY_SLOT.take(first_order[walking], mode="clip").tolist()
-            ordered = {}
-            # SCVs walking to a build site pay when they arrive (as in SC2): keep that money aside.
-            for structure, slot, minerals, vespene in _BUILDS:
-                n = slots.count(slot)
-                ordered[structure] = n
-                minerals_left -= n * minerals
-                vespene_left -= n * vespene
-            self.ordered_builds: dict[int, int] = ordered
-        else:
-            self.ordered_builds = dict.fromkeys(_BUILD_STRUCTURES, 0)
-        self._slot = slot = _UNIT_SLOT.take(own_type, mode="clip")
-        self._type_counts = np.bincount(slot, minlength=_N_UNIT_SLOTS).tolist()
-        self._order_counts = np.bincount(_ABILITY_SLOT.take(own["order_ability_id"].reshape(-1), mode="clip"),
-                                         minlength=_N_ABILITY_SLOTS).tolist()
+        ordered = {}
+        for structure, slot, minerals, vespene in _BUILDS:
+            k = c[_WALKING_COUNTS + slot]
+            ordered[structure] = k
+            minerals_left -= k * minerals
+            vespene_left -= k * vespene
+        self.ordered_builds: dict[int, int] = ordered
         self.minerals_left = minerals_left
         self.vespene_left = vespene_left
         self.food_used = int(p.food_used)
@@ -178,81 +324,24 @@ class BotView:
         self.food_left = self.food_cap - self.food_used
         self.upgrades = set(np.asarray(obs.upgrades).tolist())
         self.available = set(np.asarray(obs.available_abilities).tolist())
-        self.idle_workers = np.frombuffer(workers_raw[workers["order_count"] == 0], dtype=dtype)
 
-    # The groups below are made on first use (each step reads only some of them), then kept.
-    def _own(self, mask: np.ndarray) -> np.ndarray:
-        return np.frombuffer(self._own_raw[mask], dtype=self._dtype)
-
-    def _all(self, mask: np.ndarray) -> np.ndarray:
-        return np.frombuffer(self._raw[mask], dtype=self._dtype)
-
-    @_lazy
-    def own_structure(self) -> np.ndarray:
-        return (self._own_role & _STRUCTURE) != 0
-
-    @_lazy
-    def _townhall(self) -> np.ndarray:
-        return (self._own_role & _TOWNHALL) != 0
+    own = _group(_G_OWN)
+    workers = _group(_G_WORKERS)
+    army = _group(_G_ARMY)
+    townhalls = _group(_G_TOWNHALLS)
+    townhalls_done = _group(_G_TOWNHALLS_DONE)
+    refineries = _group(_G_REFINERIES)
+    enemy = _group(_G_ENEMY)
+    enemy_structures = _group(_G_ENEMY_STRUCTURES)
+    enemy_units = _group(_G_ENEMY_UNITS)
+    minerals = _group(_G_MINERALS)
+    geysers = _group(_G_GEYSERS)
+    mining_workers = _group(_G_MINING_WORKERS)
+    idle_workers = _group(_G_IDLE_WORKERS)
 
     @_lazy
-    def townhalls(self) -> np.ndarray:
-        return self._own(self._townhall)
-
-    @_lazy
-    def townhalls_done(self) -> np.ndarray:
-        return self._own(self._townhall & self.done)
-
-    @_lazy
-    def army(self) -> np.ndarray:
-        return self._own((self._own_role & _ARMY) != 0)
-
-    @_lazy
-    def refineries(self) -> np.ndarray:
-        return self._own(self.own["unit_type"] == _REFINERY)
-
-    @_lazy
-    def mining_workers(self) -> np.ndarray:
-        gather = _GATHER_TABLE.take(self.worker_first_order, mode="clip") | (self.workers["order_count"] == 0)
-        return np.frombuffer(self._workers_raw[gather], dtype=self._dtype)
-
-    @_lazy
-    def _enemy_raw(self) -> np.ndarray:
-        return self._raw[(self._alliance == _ENEMY) & (self._units["display_type"] != _HIDDEN)]
-
-    @_lazy
-    def enemy(self) -> np.ndarray:
-        return np.frombuffer(self._enemy_raw, dtype=self._dtype)
-
-    @_lazy
-    def _enemy_structure(self) -> np.ndarray:
-        return (_ROLE.take(self.enemy["unit_type"], mode="clip") & _STRUCTURE) != 0
-
-    @_lazy
-    def enemy_structures(self) -> np.ndarray:
-        if len(self._enemy_raw) == 0:
-            return self.enemy
-        return np.frombuffer(self._enemy_raw[self._enemy_structure], dtype=self._dtype)
-
-    @_lazy
-    def enemy_units(self) -> np.ndarray:
-        if len(self._enemy_raw) == 0:
-            return self.enemy
-        return np.frombuffer(self._enemy_raw[~self._enemy_structure], dtype=self._dtype)
-
-    @_lazy
-    def minerals(self) -> np.ndarray:
-        # Neutral, and a mineral field type or (not a geyser) with minerals left.
-        kind = _RESOURCE_KIND.take(self._role) + (self._units["mineral_contents"] > 0)
-        return self._all((self._alliance == _NEUTRAL) & (kind >= 2))
-
-    @_lazy
-    def geysers(self) -> np.ndarray:
-        return self._all((self._alliance == _NEUTRAL) & ((self._role & _GEYSER) != 0))
-
-    @_lazy
-    def _done_counts(self) -> list:
-        return np.bincount(self._slot[self.done], minlength=_N_UNIT_SLOTS).tolist()
+    def worker_first_order(self) -> np.ndarray:
+        return self.workers["order_ability_id"][:, 0]
 
     # -- counting -------------------------------------------------------------------------
     def _type_count(self, counts: list, unit_type: int) -> int:
@@ -332,3 +421,8 @@ def nearest(units: np.ndarray, point) -> int:
     """Index of the unit nearest to point (units must not be empty)."""
     d = (units["x"] - point[0]) ** 2 + (units["y"] - point[1]) ** 2
     return int(np.argmin(d))
+
+
+# Compile _sort_units (or load it from numba's cache) on import, not in a game's first step.
+_sort_units(np.zeros(0, UNIT_DTYPE), _KERNEL_TABLES, _KERNEL_CONSTANTS, np.empty(0, np.int64),
+            np.zeros(_N_COUNTS, np.int64), np.zeros(0, np.bool_))

@@ -92,7 +92,8 @@ def _check(obs) -> set:
         kinds = ids.DEPOTS if u == Unit.SupplyDepot else (u,)
         done = sum(done_types[int(t)] for t in kinds)
         assert v.count_done(u) == done, u
-        assert v.under_construction(u) == sum(own_types[int(t)] for t in kinds) - done + ref["ordered_builds"].get(int(u), 0), u
+        building = sum(own_types[int(t)] for t in kinds) - done
+        assert v.under_construction(u) == building + ref["ordered_builds"].get(int(u), 0), u
     return filled
 
 
