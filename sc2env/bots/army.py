@@ -42,6 +42,9 @@ def _value(units: np.ndarray) -> float:
     return float(np.sqrt(base * frac).sum() ** 2)
 
 
+_POINT_KEYS: dict[tuple, tuple] = {}
+
+
 class Orders:
     """Collects per-unit orders and groups identical ones into one RawCommand each."""
 
@@ -51,6 +54,15 @@ class Orders:
 
     @staticmethod
     def key(ability: int, point=None, unit=None) -> tuple:
+        if unit is None and point is not None:
+            # The same few points (rally, home, attack target) come back every step.
+            cached = (int(ability), point[0], point[1])
+            key = _POINT_KEYS.get(cached)
+            if key is None:
+                if len(_POINT_KEYS) > 1024:
+                    _POINT_KEYS.clear()
+                key = _POINT_KEYS[cached] = (int(ability), (round(float(point[0]), 1), round(float(point[1]), 1)), None)
+            return key
         return (int(ability), None if point is None else (round(float(point[0]), 1), round(float(point[1]), 1)),
                 None if unit is None else int(unit))
 
@@ -184,13 +196,14 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
         if threat is not None and p.pull_workers:
             _pull_workers(bot, v, orders, (float(threat["x"]), float(threat["y"])))
         return orders.commands()
-    pos = xy(army)
 
     food = v.army_food()
     if not bot.attacking and food >= p.attack_supply and v.loop >= p.attack_loop:
         bot.attacking = True
     elif bot.attacking and p.retreat_fraction > 0 and food < p.retreat_fraction * p.attack_supply:
         bot.attacking = False
+    # Positions are read for the centre and regrouping (attacking) and distances to enemies.
+    pos = xy(army) if bot.attacking or len(v.enemy) else None
 
     # The army's centre is read only while attacking (attack target, losing fights, regroup).
     centre = np.add.reduce(pos, axis=0) / len(pos) if bot.attacking else None  # pos.mean(axis=0)

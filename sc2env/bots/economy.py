@@ -48,13 +48,15 @@ def manage_workers(bot: "TerranBot", v: BotView, cmds: list) -> None:
     """Idle SCVs mine at the least saturated base; refineries get their gas workers."""
     if len(v.townhalls_done) == 0 or len(v.minerals) == 0:
         return
-    alive = set(v.workers["tag"].tolist())
-    for tag in list(bot.gas_workers):
-        bot.gas_workers[tag] &= alive
+    if bot.gas_workers:
+        alive = set(v.workers["tag"].tolist())
+        for tag in list(bot.gas_workers):
+            bot.gas_workers[tag] &= alive
     gas_tags = set().union(*bot.gas_workers.values()) if bot.gas_workers else set()
 
     # Gas first: a completed refinery takes its workers from the nearest miners.
-    for ref in pick(v.refineries, v.refineries["build_progress"] >= 1.0):
+    refineries = v.refineries
+    for ref in pick(refineries, refineries["build_progress"] >= 1.0) if len(refineries) else ():
         tag = int(ref["tag"])
         crew = bot.gas_workers.setdefault(tag, set())
         while len(crew) < bot.profile.workers_per_refinery:

@@ -116,13 +116,14 @@ def research(bot: "TerranBot", v: BotView, cmds: list, reserve: tuple[int, int])
         ability = ids.RESEARCH_ABILITY[upgrade]
         if int(upgrade) in v.upgrades:
             continue
+        # (Each test below only skips the upgrade, so the cheapest goes first.)
+        if int(ability) not in v.available:
+            continue  # not offered now (no idle researcher, no money, or not in this game's data)
         if researching is None:
             researching = set(v.own["order_ability_id"].ravel().tolist())
             researching.discard(0)
         if int(ability) in researching or bot.banned(ability):
             continue
-        if int(ability) not in v.available:
-            continue  # not offered now (no idle researcher, no money, or not in this game's data)
         labs = pick(v.own, (v.own["unit_type"] == RESEARCHER[upgrade]) & v.done & (v.own["order_count"] == 0))
         if len(labs) == 0 or not v.can_afford(upgrade, reserve):
             continue

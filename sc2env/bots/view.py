@@ -112,15 +112,17 @@ _TYPE_COUNTS = _N_GROUPS + 1
 _DONE_COUNTS = _TYPE_COUNTS + _N_UNIT_SLOTS
 _ORDER_COUNTS = _DONE_COUNTS + _N_UNIT_SLOTS
 _WALKING_COUNTS = _ORDER_COUNTS + _N_ABILITY_SLOTS
-_N_COUNTS = _WALKING_COUNTS + _N_ABILITY_SLOTS
+_ARMY_FOOD = _WALKING_COUNTS + _N_ABILITY_SLOTS
+_N_COUNTS = _ARMY_FOOD + 1
 # What _sort_units reads: numba's cache is keyed by this file's source only, so nothing derived
 # from another module (ids, types) may reach the kernel as a global; it comes in as arguments.
-_KERNEL_TABLES = np.zeros((6, _TABLE_SIZE), np.int64)
+_KERNEL_TABLES = np.zeros((7, _TABLE_SIZE), np.int64)
 _KERNEL_TABLES[0], _KERNEL_TABLES[1], _KERNEL_TABLES[2] = _ROLE, _UNIT_SLOT, _ABILITY_SLOT
 _KERNEL_TABLES[3], _KERNEL_TABLES[4] = _GATHER_TABLE, _BUILD_TABLE
 _KERNEL_TABLES[5, :256] = _RESOURCE_KIND
+_KERNEL_TABLES[6] = _FOOD
 _KERNEL_CONSTANTS = np.array([_SELF, _ENEMY, _NEUTRAL, _HIDDEN, _SCV, _REFINERY,
-                              _TYPE_COUNTS, _DONE_COUNTS, _ORDER_COUNTS, _WALKING_COUNTS], np.int64)
+                              _TYPE_COUNTS, _DONE_COUNTS, _ORDER_COUNTS, _WALKING_COUNTS, _ARMY_FOOD], np.int64)
 
 
 @njit(cache=True)
@@ -129,10 +131,10 @@ def _sort_units(units, tables, k, idx, counts, flags):  # pragma: no cover - com
     idx: the groups' row indices, one group after another; counts: see _N_COUNTS; flags: own
     finished [0, n), own structure [n, 2n), SCV with a build order [2n, 3n) (per group row).
     tables and k: _KERNEL_TABLES and _KERNEL_CONSTANTS."""
-    role, unit_slot, ability_slot, gather, build, resource_kind = (
-        tables[0], tables[1], tables[2], tables[3], tables[4], tables[5])
+    role, unit_slot, ability_slot, gather, build, resource_kind, food = (
+        tables[0], tables[1], tables[2], tables[3], tables[4], tables[5], tables[6])
     own_id, enemy_id, neutral_id, hidden_id, scv, refinery = k[0], k[1], k[2], k[3], k[4], k[5]
-    type_counts, done_counts, order_counts, walking_counts = k[6], k[7], k[8], k[9]
+    type_counts, done_counts, order_counts, walking_counts, army_food = k[6], k[7], k[8], k[9], k[10]
     n = units.shape[0]
     top = _TABLE_SIZE - 1
     pos = 0
@@ -177,9 +179,11 @@ def _sort_units(units, tables, k, idx, counts, flags):  # pragma: no cover - com
     counts[_G_WORKERS + 1] = pos
     for k in range(n_own):
         i = idx[k]
-        if role[min(max(units[i]["unit_type"], 0), top)] & _ARMY:
+        t = min(max(units[i]["unit_type"], 0), top)
+        if role[t] & _ARMY:
             idx[pos] = i
             pos += 1
+            counts[army_food] += food[t]
     counts[_G_ARMY + 1] = pos
     for k in range(n_own):
         i = idx[k]
@@ -304,6 +308,7 @@ class BotView:
         self._type_counts = c[_TYPE_COUNTS:_DONE_COUNTS]
         self._done_counts = c[_DONE_COUNTS:_ORDER_COUNTS]
         self._order_counts = c[_ORDER_COUNTS:_WALKING_COUNTS]
+        self._army_food = c[_ARMY_FOOD]
         self._by_tag: dict[int, int] | None = None
 
         # What SCVs walking to a build site will build (counts as "in progress"); they pay when
@@ -385,7 +390,7 @@ class BotView:
         return 0 if slot is None else self._order_counts[slot]
 
     def army_food(self) -> float:
-        return float(_FOOD.take(self.army["unit_type"], mode="clip").sum())
+        return float(self._army_food)
 
     # -- budget ---------------------------------------------------------------------------
     def can_afford(self, item: int, reserve: tuple[int, int] = (0, 0)) -> bool:
