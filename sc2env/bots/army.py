@@ -8,7 +8,7 @@ import numpy as np
 
 from sc2env.bots import ids
 from sc2env.bots.ids import Ability, Unit
-from sc2env.bots.view import _ROLE, _STRUCTURE, _WORKER, BotView, isin, pick, xy
+from sc2env.bots.view import _ROLE, _STRUCTURE, _WORKER, ATTACK_ACQUIRED, BotView, isin, pick, xy
 from sc2env.types import RawCommand
 
 if TYPE_CHECKING:
@@ -87,17 +87,13 @@ def _has_order_all(units: np.ndarray, ability: int, point=None, unit=None, tol: 
     """Per unit: is it already doing this (so we do not re-issue and reset it)? `unit` is one
     target tag or one per unit. (The arithmetic keeps the operand types of a one-unit check,
     so both give the same answers: float32 positions against the point as given.)"""
-    return _has_order(units["order_ability_id"][:, 0], units["order_count"] > 0, units, ability, point, unit, tol)
-
-
-def _has_order(current, busy, units, ability, point=None, unit=None, tol: float = 3.0) -> np.ndarray:
-    """_has_order_all with the first orders and `order_count > 0` already read from units."""
+    current = units["order_ability_id"][:, 0]
     same = current == int(ability)
     if ability == _ATTACK:
-        same |= current == 23  # the attack order a unit acquires by itself
+        same |= current == ATTACK_ACQUIRED
     if ability == _MOVE:
         same |= current == 16
-    same &= busy
+    same &= units["order_count"] > 0
     if unit is not None:
         return same & (units["order_target_tag"][:, 0] == unit)
     if point is not None:
@@ -238,25 +234,23 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
         in_sight = dist < reach[:, None] + 4.0
         seen = in_sight.any(axis=1)
         anyone_sees = bool(_any(seen))
-    current, busy = army["order_ability_id"][:, 0], army["order_count"] > 0
-    target = army["order_target_tag"][:, 0]
-    # Attacking now (ordered, or acquired by itself: 23): what _has_order(Attack, ...) starts from.
-    attack_now = busy & ((current == _ATTACK) | (current == 23))
+    # Attacking now (ordered, or acquired by itself): what _has_order_all(Attack, ...) starts from.
+    attack_now = v.army_attacking
     # The per-unit answers below are read only for units that see an enemy (sees[i]).
     picks = None
     if anyone_sees and (p.target_priority or p.focus_fire):
         picks = _targets(p, v, army, reach, dist, in_sight)
         target_tags, has_target = picks
-        on_target = (attack_now & (target == target_tags)).tolist()
+        on_target = (attack_now & (army["order_target_tag"][:, 0] == target_tags)).tolist()
         target_tags, has_target = target_tags.tolist(), has_target.tolist()
     if p.retreat_damaged_below > 0 and anyone_sees and threat is None:
         hurt = (army["health"] < p.retreat_damaged_below * army["health_max"]).tolist()
-        going_home = _has_order(current, busy, army, _MOVE, bot.home).tolist()
+        going_home = _has_order_all(army, _MOVE, bot.home).tolist()
     if p.regroup and bot.attacking and threat is None and len(army) > 3:
         ahead_np = np.hypot(pos[:, 0] - goal[0], pos[:, 1] - goal[1]) + 6.0 < np.hypot(
             centre[0] - goal[0], centre[1] - goal[1])
         ahead = ahead_np.tolist()
-        at_centre = _has_order(current, busy, army, _MOVE, tuple(centre), tol=4.0).tolist()
+        at_centre = _has_order_all(army, _MOVE, tuple(centre), tol=4.0).tolist()
     else:
         ahead = None
     on_goal_np = attack_now & (np.abs(army["order_target_x"][:, 0] - goal[0])
@@ -276,7 +270,7 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
     tags, types = army["tag"].tolist(), army["unit_type"].tolist()
     sees = seen.tolist() if anyone_sees else [False] * n
     on_goal = on_goal_np.tolist()
-    shooting = (attack_now & (target != 0)).tolist()
+    shooting = v.army_shooting.tolist()
     goal_key = Orders.key(Ability.Attack, point=goal)
     if can_siege:
         if enemy_seen:

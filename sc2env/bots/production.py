@@ -8,7 +8,7 @@ import numpy as np
 
 from sc2env.bots import economy, ids
 from sc2env.bots.ids import Ability, Unit
-from sc2env.bots.view import BotView, pick
+from sc2env.bots.view import PRODUCERS, BotView, pick
 from sc2env.types import RawCommand
 
 if TYPE_CHECKING:
@@ -23,7 +23,8 @@ ADDON_ABILITY = {
 # `require_attached`: Marauder and SiegeTank need a tech lab).
 MAKES = {Unit.Barracks: (Unit.Marine, Unit.Marauder, Unit.Reaper), Unit.Factory: (Unit.Hellion, Unit.SiegeTank)}
 NEEDS_TECHLAB = frozenset({Unit.Marauder, Unit.SiegeTank})
-_PRODUCERS = (int(Unit.Factory), int(Unit.Barracks))
+_PRODUCERS = tuple(int(t) for t in PRODUCERS)  # in the order train_army serves them
+assert set(_PRODUCERS) == set(MAKES)
 _SIEGE_TANK, _SIEGE_TANK_SIEGED = int(Unit.SiegeTank), int(Unit.SiegeTankSieged)
 RESEARCHER = {
     ids.Upgrade.Stimpack: Unit.BarracksTechLab,
@@ -166,13 +167,11 @@ def _army_counts(v: BotView) -> dict:
 
 def train_army(bot: "TerranBot", v: BotView, cmds: list, reserve: tuple[int, int]) -> None:
     counts = None
-    own = v.own
-    own_type = own["unit_type"]
-    rows = (((own_type == _PRODUCERS[0]) | (own_type == _PRODUCERS[1])) & v.done).nonzero()[0]
-    if len(rows) == 0:
+    found = v.producers
+    if len(found) == 0:
         return
-    producers = list(zip(own_type[rows].tolist(), own["tag"][rows].tolist(), own["add_on_tag"][rows].tolist(),
-                         own["order_count"][rows].tolist()))
+    producers = list(zip(found["unit_type"].tolist(), found["tag"].tolist(), found["add_on_tag"].tolist(),
+                         found["order_count"].tolist()))
     for kind in _PRODUCERS:
         for kind_, tag, addon_tag, n_orders in producers:
             if kind_ != kind:

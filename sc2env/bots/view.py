@@ -58,11 +58,13 @@ def _raw_row(dtype: np.dtype) -> np.dtype:
 
 
 # One lookup per unit gives every role the view sorts by (bit flags by unit type id).
-_MINERAL, _GEYSER, _TOWNHALL, _ARMY, _STRUCTURE, _WORKER, _TAKES_ADDON = 1, 2, 4, 8, 16, 32, 64
+_MINERAL, _GEYSER, _TOWNHALL, _ARMY, _STRUCTURE, _WORKER, _PRODUCER = 1, 2, 4, 8, 16, 32, 64
+# The structures production.train_army trains units from.
+PRODUCERS = (Unit.Factory, Unit.Barracks)
 _ROLE = np.zeros(_TABLE_SIZE, np.uint8)
 for _bit, _members in ((_MINERAL, ids.MINERAL_FIELDS), (_GEYSER, ids.GEYSERS), (_TOWNHALL, ids.TOWNHALLS),
                        (_ARMY, ids.ARMY), (_STRUCTURE, ids.STRUCTURES), (_WORKER, ids.WORKERS),
-                       (_TAKES_ADDON, ids.TAKES_ADDON)):
+                       (_PRODUCER, PRODUCERS)):
     _ROLE[[int(m) for m in _members]] |= _bit
 
 # minerals: 2 for a mineral field type, 0 for a geyser, 1 for anything else (by role bits);
@@ -104,8 +106,8 @@ for _item, (_, _, _food) in ids.COST.items():
 # The groups BotView sorts the unit table into, each a run of row indices (in table order) that
 # _sort_units writes one after another.
 (_G_OWN, _G_WORKERS, _G_ARMY, _G_TOWNHALLS, _G_TOWNHALLS_DONE, _G_REFINERIES, _G_ENEMY, _G_ENEMY_STRUCTURES,
- _G_ENEMY_UNITS, _G_MINERALS, _G_GEYSERS, _G_MINING_WORKERS, _G_IDLE_WORKERS) = range(13)
-_N_GROUPS = 13
+ _G_ENEMY_UNITS, _G_MINERALS, _G_GEYSERS, _G_MINING_WORKERS, _G_IDLE_WORKERS, _G_PRODUCERS) = range(14)
+_N_GROUPS = 14
 # _sort_units' counts buffer: group bounds, then own units per type slot, finished ones per
 # type slot, own orders per ability slot, SCVs walking to a build site per build ability slot.
 _TYPE_COUNTS = _N_GROUPS + 1
@@ -114,6 +116,7 @@ _ORDER_COUNTS = _DONE_COUNTS + _N_UNIT_SLOTS
 _WALKING_COUNTS = _ORDER_COUNTS + _N_ABILITY_SLOTS
 _ARMY_FOOD = _WALKING_COUNTS + _N_ABILITY_SLOTS
 _N_COUNTS = _ARMY_FOOD + 1
+ATTACK_ACQUIRED = 23  # the attack order a unit gives itself when it acquires a target
 # What _sort_units reads: numba's cache is keyed by this file's source only, so nothing derived
 # from another module (ids, types) may reach the kernel as a global; it comes in as arguments.
 _KERNEL_TABLES = np.zeros((7, _TABLE_SIZE), np.int64)
@@ -122,19 +125,22 @@ _KERNEL_TABLES[3], _KERNEL_TABLES[4] = _GATHER_TABLE, _BUILD_TABLE
 _KERNEL_TABLES[5, :256] = _RESOURCE_KIND
 _KERNEL_TABLES[6] = _FOOD
 _KERNEL_CONSTANTS = np.array([_SELF, _ENEMY, _NEUTRAL, _HIDDEN, _SCV, _REFINERY,
-                              _TYPE_COUNTS, _DONE_COUNTS, _ORDER_COUNTS, _WALKING_COUNTS, _ARMY_FOOD], np.int64)
+                              _TYPE_COUNTS, _DONE_COUNTS, _ORDER_COUNTS, _WALKING_COUNTS, _ARMY_FOOD,
+                              int(Ability.Attack), ATTACK_ACQUIRED], np.int64)
 
 
 @njit(cache=True)
 def _sort_units(units, tables, k, idx, counts, flags):  # pragma: no cover - compiled
     """One pass per group over the unit table (ids clipped into the tables, as take(mode="clip")).
     idx: the groups' row indices, one group after another; counts: see _N_COUNTS; flags: own
-    finished [0, n), own structure [n, 2n), SCV with a build order [2n, 3n) (per group row).
+    finished [0, n), own structure [n, 2n), SCV with a build order [2n, 3n), army unit attacking
+    (an Attack order first, given or acquired) [3n, 4n), and attacking a unit [4n, 5n) (per group row).
     tables and k: _KERNEL_TABLES and _KERNEL_CONSTANTS."""
     role, unit_slot, ability_slot, gather, build, resource_kind, food = (
         tables[0], tables[1], tables[2], tables[3], tables[4], tables[5], tables[6])
     own_id, enemy_id, neutral_id, hidden_id, scv, refinery = k[0], k[1], k[2], k[3], k[4], k[5]
     type_counts, done_counts, order_counts, walking_counts, army_food = k[6], k[7], k[8], k[9], k[10]
+    attack, attack_acquired = k[11], k[12]
     n = units.shape[0]
     top = _TABLE_SIZE - 1
     pos = 0
@@ -177,13 +183,18 @@ def _sort_units(units, tables, k, idx, counts, flags):  # pragma: no cover - com
                     counts[walking_counts + ability_slot[first]] += 1
             pos += 1
     counts[_G_WORKERS + 1] = pos
+    start = pos
     for k in range(n_own):
         i = idx[k]
         t = min(max(units[i]["unit_type"], 0), top)
         if role[t] & _ARMY:
             idx[pos] = i
-            pos += 1
             counts[army_food] += food[t]
+            first = units[i]["order_ability_id"][0]
+            if units[i]["order_count"] > 0 and (first == attack or first == attack_acquired):
+                flags[3 * n + pos - start] = True
+                flags[4 * n + pos - start] = units[i]["order_target_tag"][0] != 0
+            pos += 1
     counts[_G_ARMY + 1] = pos
     for k in range(n_own):
         i = idx[k]
@@ -248,6 +259,12 @@ def _sort_units(units, tables, k, idx, counts, flags):  # pragma: no cover - com
             idx[pos] = i
             pos += 1
     counts[_G_IDLE_WORKERS + 1] = pos
+    for k in range(n_own):
+        i = idx[k]
+        if role[min(max(units[i]["unit_type"], 0), top)] & _PRODUCER and flags[k]:
+            idx[pos] = i
+            pos += 1
+    counts[_G_PRODUCERS + 1] = pos
 
 
 class _lazy:
@@ -296,7 +313,7 @@ class BotView:
         # rows are then copied out in one take, each group a slice of it.
         idx = np.empty(n * _N_GROUPS, np.int64)
         counts = np.zeros(_N_COUNTS, np.int64)
-        flags = np.zeros(3 * n, np.bool_)
+        flags = np.zeros(5 * n, np.bool_)
         _sort_units(units, _KERNEL_TABLES, _KERNEL_CONSTANTS, idx, counts, flags)
         c = counts.tolist()
         self._bounds = b = c[:_TYPE_COUNTS]
@@ -305,6 +322,9 @@ class BotView:
         self.done = flags[:n_own]
         self.own_structure = flags[n:n + n_own]
         self.building_workers = flags[2 * n:2 * n + n_workers]  # SCVs with a build order, walking or building
+        n_army = b[_G_ARMY + 1] - b[_G_ARMY]
+        self.army_attacking = flags[3 * n:3 * n + n_army]  # first order Attack (given or acquired)
+        self.army_shooting = flags[4 * n:4 * n + n_army]  # ... at a unit
         self._type_counts = c[_TYPE_COUNTS:_DONE_COUNTS]
         self._done_counts = c[_DONE_COUNTS:_ORDER_COUNTS]
         self._order_counts = c[_ORDER_COUNTS:_WALKING_COUNTS]
@@ -343,6 +363,7 @@ class BotView:
     geysers = _group(_G_GEYSERS)
     mining_workers = _group(_G_MINING_WORKERS)
     idle_workers = _group(_G_IDLE_WORKERS)
+    producers = _group(_G_PRODUCERS)  # finished PRODUCERS
 
     @_lazy
     def worker_first_order(self) -> np.ndarray:

@@ -43,6 +43,7 @@ def reference(obs) -> dict:
         vespene -= n * ids.COST[s][1]
     enemy_structure = _isin(enemy["unit_type"], ids.STRUCTURES)
     army = own[_isin(own["unit_type"], ids.ARMY)]
+    attacking = (army["order_count"] > 0) & np.isin(army["order_ability_id"][:, 0], [int(Ability.Attack), 23])
     return {
         "groups": {
             "own": own, "enemy": enemy, "workers": workers, "army": army,
@@ -55,6 +56,7 @@ def reference(obs) -> dict:
             "enemy_structures": enemy[enemy_structure], "enemy_units": enemy[~enemy_structure],
             "mining_workers": workers[_isin(first, GATHER) | (workers["order_count"] == 0)],
             "idle_workers": workers[workers["order_count"] == 0],
+            "producers": own[_isin(own["unit_type"], (Unit.Barracks, Unit.Factory)) & done],
         },
         "own_types": Counter(own["unit_type"].tolist()), "done_types": Counter(own["unit_type"][done].tolist()),
         "orders": Counter(own["order_ability_id"].ravel().tolist()),
@@ -62,6 +64,8 @@ def reference(obs) -> dict:
         "building_workers": _isin(first, ids.BUILD_ABILITIES),
         "army_food": float(sum(ids.COST.get(int(t), (0, 0, 1))[2] for t in army["unit_type"])),
         "own_structure": _isin(own["unit_type"], ids.STRUCTURES),
+        # First order Attack, given (Attack) or acquired by the unit itself (23).
+        "army_attacking": attacking, "army_shooting": attacking & (army["order_target_tag"][:, 0] != 0),
     }
 
 
@@ -78,6 +82,8 @@ def _check(obs) -> set:
     assert (v.minerals_left, v.vespene_left) == (ref["minerals_left"], ref["vespene_left"])
     assert np.array_equal(v.building_workers, ref["building_workers"])
     assert np.array_equal(v.own_structure, ref["own_structure"])
+    assert np.array_equal(v.army_attacking, ref["army_attacking"])
+    assert np.array_equal(v.army_shooting, ref["army_shooting"])
     assert v.army_food() == ref["army_food"]
     own_types, done_types, orders = ref["own_types"], ref["done_types"], ref["orders"]
     for u in Unit:
@@ -98,7 +104,7 @@ def _check(obs) -> set:
 
 
 GROUPS = {"own", "enemy", "workers", "army", "minerals", "geysers", "townhalls", "townhalls_done", "refineries",
-          "enemy_structures", "enemy_units", "mining_workers", "idle_workers"}
+          "enemy_structures", "enemy_units", "mining_workers", "idle_workers", "producers"}
 
 
 @pytest.mark.timeout(600)
