@@ -11,6 +11,8 @@ from typing import Optional
 
 import numpy as np
 
+from numba import njit
+
 from sc2env.bots import ids
 from sc2env.bots.ids import Unit
 
@@ -101,20 +103,31 @@ def free_footprints(placeable: np.ndarray, cx, cy, side: int, table: Optional[np
 def clear_of_units(units: np.ndarray, cx, cy, half: float, margin: float) -> np.ndarray:
     """For footprint centres cx, cy (arrays): no unit's square (radius) overlaps the footprint
     grown by margin. Compared in the units' float32, as a single footprint always was."""
-    cx = np.asarray(cx, np.float32)[:, None]
-    cy = np.asarray(cy, np.float32)[:, None]
+    cx = np.ascontiguousarray(cx, np.float32).reshape(-1)
+    cy = np.ascontiguousarray(cy, np.float32).reshape(-1)
     if len(units) == 0 or len(cx) == 0:
         return np.ones(len(cx), bool)
-    reach = half + units["radius"] + margin
-    ux, uy = units["x"], units["y"]
-    # Units beyond reach (+1 of slack for rounding) of the centres' bounding box overlap none of
-    # them: leave them out of the [centres, units] comparison.
-    near = ((ux > cx.min() - reach - 1) & (ux < cx.max() + reach + 1)
-            & (uy > cy.min() - reach - 1) & (uy < cy.max() + reach + 1))
-    if not near.all():
-        ux, uy, reach = ux[near], uy[near], reach[near]
-    overlap = (np.abs(ux - cx) < reach) & (np.abs(uy - cy) < reach)
-    return ~overlap.any(axis=1)
+    reach = np.ascontiguousarray(half + units["radius"] + margin)  # float32, as the units hold it
+    clear = np.empty(len(cx), bool)
+    _clear(cx, cy, np.ascontiguousarray(units["x"]), np.ascontiguousarray(units["y"]), reach, clear)
+    return clear
+
+
+@njit(cache=True)
+def _clear(cx, cy, ux, uy, reach, clear):  # pragma: no cover - compiled
+    """clear_of_units' test per centre, stopping at the first overlapping unit (all float32:
+    the same differences and comparisons as the [centres, units] arrays)."""
+    for i in range(cx.shape[0]):
+        free = True
+        for j in range(ux.shape[0]):
+            if abs(ux[j] - cx[i]) < reach[j] and abs(uy[j] - cy[i]) < reach[j]:
+                free = False
+                break
+        clear[i] = free
+
+
+# Compile _clear (or load it from numba's cache) on import, not in a game's first build.
+_clear(*(np.zeros(0, np.float32) for _ in range(5)), np.zeros(0, bool))
 
 
 def addon_spots(cx, cy) -> tuple[tuple, tuple]:
