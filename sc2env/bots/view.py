@@ -130,17 +130,17 @@ _KERNEL_CONSTANTS = np.array([_SELF, _ENEMY, _NEUTRAL, _HIDDEN, _SCV, _REFINERY,
 
 
 @njit(cache=True)
-def _sort_units(units, tables, k, idx, counts, flags):  # pragma: no cover - compiled
+def _sort_units(units, tables, consts, idx, counts, flags):  # pragma: no cover - compiled
     """One pass per group over the unit table (ids clipped into the tables, as take(mode="clip")).
     idx: the groups' row indices, one group after another; counts: see _N_COUNTS; flags: own
     finished [0, n), own structure [n, 2n), SCV with a build order [2n, 3n), army unit attacking
     (an Attack order first, given or acquired) [3n, 4n), and attacking a unit [4n, 5n) (per group row).
-    tables and k: _KERNEL_TABLES and _KERNEL_CONSTANTS."""
+    tables and consts: _KERNEL_TABLES and _KERNEL_CONSTANTS."""
     role, unit_slot, ability_slot, gather, build, resource_kind, food = (
         tables[0], tables[1], tables[2], tables[3], tables[4], tables[5], tables[6])
-    own_id, enemy_id, neutral_id, hidden_id, scv, refinery = k[0], k[1], k[2], k[3], k[4], k[5]
-    type_counts, done_counts, order_counts, walking_counts, army_food = k[6], k[7], k[8], k[9], k[10]
-    attack, attack_acquired = k[11], k[12]
+    own_id, enemy_id, neutral_id, hidden_id, scv, refinery = consts[0:6]
+    type_counts, done_counts, order_counts, walking_counts, army_food = consts[6:11]
+    attack, attack_acquired = consts[11], consts[12]
     n = units.shape[0]
     top = _TABLE_SIZE - 1
     pos = 0
