@@ -1,5 +1,5 @@
-"""BotView (one raw view of the unit table, groups made on first use, compact counts) against
-a plain version with a boolean mask per group, on the observations of a real bot game."""
+"""BotView (one compiled pass sorts the unit table into groups, flags and counts) against a
+plain version with a boolean mask per group, on the observations of real bot games."""
 
 from __future__ import annotations
 
