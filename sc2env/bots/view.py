@@ -347,8 +347,6 @@ class BotView:
         self.food_used = int(p.food_used)
         self.food_cap = int(p.food_cap)
         self.food_left = self.food_cap - self.food_used
-        self.upgrades = set(np.asarray(obs.upgrades).tolist())
-        self.available = set(np.asarray(obs.available_abilities).tolist())
 
     own = _group(_G_OWN)
     workers = _group(_G_WORKERS)
@@ -364,6 +362,14 @@ class BotView:
     mining_workers = _group(_G_MINING_WORKERS)
     idle_workers = _group(_G_IDLE_WORKERS)
     producers = _group(_G_PRODUCERS)  # finished PRODUCERS
+
+    @_lazy
+    def upgrades(self) -> set:
+        return set(np.asarray(self.obs.upgrades).tolist())
+
+    @_lazy
+    def available(self) -> set:
+        return set(np.asarray(self.obs.available_abilities).tolist())
 
     @_lazy
     def worker_first_order(self) -> np.ndarray:
