@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import njit
 
 from sc2env.bots import ids
 from sc2env.bots.ids import Ability, Unit
@@ -108,17 +109,47 @@ def _targets(p, v: BotView, army: np.ndarray, reach: np.ndarray, dist: np.ndarra
     enemy = v.enemy
     if len(enemy) == 0:
         return np.zeros(len(army), army["tag"].dtype), np.zeros(len(army), bool)
-    role = _ROLE.take(enemy["unit_type"], mode="clip")
-    klass = np.where(role & _STRUCTURE, 2, np.where(role & _WORKER, 1, 0))
-    # Range in float32, as the unit table holds it: weapon range + both radii + a little slack.
-    limit = (reach.astype(np.float32)[:, None] + enemy["radius"][None, :]) + army["radius"][:, None]
-    candidate = in_sight & (dist <= limit + np.float32(0.3))
-    rank = np.where(candidate, klass[None, :], 3)
-    best_class = candidate & (rank == rank.min(axis=1, keepdims=True))
-    tiebreak = (enemy["health"] + enemy["shield"])[None, :] if p.focus_fire else dist
-    best = np.argmin(np.where(best_class, tiebreak, np.inf), axis=1)
-    has = candidate.any(axis=1)
+    role = _ROLE.take(enemy["unit_type"], mode="clip").astype(np.int64)
+    best = np.empty(len(army), np.int64)
+    has = np.empty(len(army), np.bool_)
+    _pick_targets(np.ascontiguousarray(dist), np.ascontiguousarray(in_sight), reach.astype(np.float32),
+                  np.ascontiguousarray(army["radius"]), np.ascontiguousarray(enemy["radius"]), role,
+                  _STRUCTURE, _WORKER, np.ascontiguousarray(enemy["health"] + enemy["shield"]), bool(p.focus_fire),
+                  best, has)
     return enemy["tag"][best], has
+
+
+@njit(cache=True)
+def _pick_targets(dist, in_sight, reach, radius, enemy_radius, role, structure_bit, worker_bit, health, focus_fire,
+                  best, has):  # pragma: no cover - compiled
+    """_targets per army unit i: the candidates are the enemies j in sight with dist <= range +
+    both radii + 0.3 (summed in float32, as the unit table holds them); among those of the best
+    class (fighting unit 0, worker 1, structure 2) the first with the least health (float32) or
+    distance; best[i] = 0 when there is none (has[i] False)."""
+    slack = np.float32(0.3)
+    for i in range(dist.shape[0]):
+        best_rank = 3
+        for j in range(dist.shape[1]):
+            if in_sight[i, j] and dist[i, j] <= ((reach[i] + enemy_radius[j]) + radius[i]) + slack:
+                rank = 2 if role[j] & structure_bit else (1 if role[j] & worker_bit else 0)
+                best_rank = min(best_rank, rank)
+        has[i] = best_rank < 3
+        pick, low = 0, np.inf
+        if best_rank < 3:
+            for j in range(dist.shape[1]):
+                if in_sight[i, j] and dist[i, j] <= ((reach[i] + enemy_radius[j]) + radius[i]) + slack:
+                    rank = 2 if role[j] & structure_bit else (1 if role[j] & worker_bit else 0)
+                    if rank == best_rank:
+                        value = health[j] if focus_fire else dist[i, j]
+                        if value < low:
+                            pick, low = j, value
+        best[i] = pick
+
+
+# Compile _pick_targets (or load it from numba's cache) on import, not in a game's first fight.
+_pick_targets(np.zeros((0, 0)), np.zeros((0, 0), np.bool_), np.zeros(0, np.float32), np.zeros(0, np.float32),
+              np.zeros(0, np.float32), np.zeros(0, np.int64), 16, 32, np.zeros(0, np.float32), False,
+              np.zeros(0, np.int64), np.zeros(0, np.bool_))
 
 
 def update_memory(bot: "TerranBot", v: BotView) -> None:
