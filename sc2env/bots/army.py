@@ -156,16 +156,18 @@ def update_memory(bot: "TerranBot", v: BotView) -> None:
     """Remember enemy structures; forget them when their spot is visible and they are gone."""
     structures = v.enemy_structures
     seen = set()
-    for tag, x, y in zip(structures["tag"].tolist(), structures["x"].tolist(), structures["y"].tolist()):
-        seen.add(tag)
-        bot.enemy_structures[tag] = (x, y)
-    vis = v.obs.map.visibility
-    for tag, (x, y) in list(bot.enemy_structures.items()):
-        if tag in seen:
-            continue
-        yi, xi = int(min(max(y, 0), vis.shape[0] - 1)), int(min(max(x, 0), vis.shape[1] - 1))
-        if vis[yi, xi] == 2:
-            del bot.enemy_structures[tag]
+    if len(structures):
+        for tag, x, y in zip(structures["tag"].tolist(), structures["x"].tolist(), structures["y"].tolist()):
+            seen.add(tag)
+            bot.enemy_structures[tag] = (x, y)
+    if bot.enemy_structures:
+        vis = v.obs.map.visibility
+        for tag, (x, y) in list(bot.enemy_structures.items()):
+            if tag in seen:
+                continue
+            yi, xi = int(min(max(y, 0), vis.shape[0] - 1)), int(min(max(x, 0), vis.shape[1] - 1))
+            if vis[yi, xi] == 2:
+                del bot.enemy_structures[tag]
     if len(v.army) and not bot.visited_enemy_start:
         d = np.hypot(v.army["x"] - bot.enemy_start[0], v.army["y"] - bot.enemy_start[1])
         bot.visited_enemy_start = bool((d < 6.0).any())
@@ -303,6 +305,8 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
     on_goal = on_goal_np.tolist()
     shooting = v.army_shooting.tolist()
     goal_key = Orders.key(Ability.Attack, point=goal)
+    # The goal's group, made at its first order (as give_key would, so the groups keep their order).
+    given, to_goal = orders.given, None
     if can_siege:
         if enemy_seen:
             near12, near14 = (dist < 12.0).any(axis=1).tolist(), (dist < 14.0).any(axis=1).tolist()
@@ -354,5 +358,9 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
         if not on_goal[i]:
             if shooting[i] and not (p.target_priority or p.focus_fire):
                 continue  # already shooting something: let it finish
-            orders.give_key(tag, goal_key)
+            if tag not in given:
+                given.add(tag)
+                if to_goal is None:
+                    to_goal = orders.groups.setdefault(goal_key, [])
+                to_goal.append(tag)
     return orders.commands()
