@@ -185,6 +185,12 @@ class ActionHeads(nn.Module):
             picked = picked | (F.one_hot(index, n + 1)[:, :n].bool() & step.unsqueeze(-1))
             query_state = query_state + self.select_step(chosen_key) * step.unsqueeze(-1).to(ar.dtype)
             done = done | (index == n)
+            if given is None and not done.device.type == "cuda" and bool(done.all()):
+                # Sampling on the CPU: every row has ended its selection, so the remaining
+                # picks are all "end" with log-probability 0; skip their work. (On a GPU the
+                # check would sync every pick; there the loop runs to the end.)
+                values += [torch.full_like(index, n)] * (self.max_selected - k - 1)
+                break
         selected = torch.stack(values, dim=1)
         record("selected_units", Choice(selected, logp, entropy), used, selected)
         picked_keys = keys[:, :n] * picked.unsqueeze(-1).to(keys.dtype)
