@@ -94,7 +94,12 @@ def _blockers(v: BotView) -> np.ndarray:
     """Structures, resources and the spots SCVs are already walking to build on."""
     obs_units = v.obs.units
     solid = pick(obs_units, isin(obs_units["unit_type"], ids.STRUCTURES) | (obs_units["alliance"] == 3))
-    planned = pick(v.workers, isin(v.worker_first_order, ids.BUILD_ABILITIES))
+    # Only orders aimed at a point: an SCV already constructing targets its structure (a tag;
+    # the order's point reads (0, 0)), and that structure is in `solid`. A blocker at (0, 0)
+    # walled off the map corner beside player 1's base and not player 2's (Harder's fourth
+    # barracks found no spot as player 1, so mirror matches went 70/30).
+    planned = pick(v.workers, isin(v.worker_first_order, ids.BUILD_ABILITIES)
+                   & (v.workers["order_target_tag"][:, 0] == 0))
     fake = empty_units(len(planned))
     if len(planned):
         fake["x"] = planned["order_target_x"][:, 0]

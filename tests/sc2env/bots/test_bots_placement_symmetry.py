@@ -60,3 +60,30 @@ def test_army_lane_is_kept_free_between_home_and_ramp():
                                         (64 - rally[0], 64 - rally[1]))
     assert (mirrored == lane[::-1, ::-1]).all()
     assert lane.sum() < 0.1 * lane.size  # a lane, not the whole base
+
+
+def test_mirror_match_builds_the_same_barracks_on_both_sides():
+    """Harder vs Harder: both seats get their fourth barracks, at point-mirrored spots.
+
+    Before: an SCV already constructing (its order targets the structure's tag, its point
+    reads (0, 0)) was taken for a planned building at (0, 0), which walled off the map corner
+    beside player 1's base only; player 1's fourth barracks found no spot, player 2's went to
+    the mirror of that corner, and Harder mirror matches went 28-12 to player 1.
+    """
+    from sc2env.env import make_env
+    from sc2env.types import BotPlayer, Difficulty, Race
+
+    env = make_env(backend="embedded", map="Simple64", players=[BotPlayer(Race.Terran, Difficulty.Harder)] * 2,
+                   step_mul=8, seed=3001)
+    env.reset()
+    while env.game.game_loop < 4500:
+        env.step([])
+    barracks = []
+    for player in (1, 2):
+        units = env.game.observe(player).units
+        own = units[(units["alliance"] == 1) & (units["unit_type"] == BARRACKS)]
+        barracks.append({(float(x), float(y)) for x, y in zip(own["x"], own["y"])})
+    size = env.game.map.width
+    assert len(barracks[0]) == len(barracks[1]) == 4
+    mirrored = {(size - x, size - y) for x, y in barracks[1]}
+    assert len(barracks[0] & mirrored) >= 3  # the odd one out: the candidates' seeded jitter
