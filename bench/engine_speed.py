@@ -46,63 +46,6 @@ from sc2env.engine import state as S
 from sc2env.engine.environment import EmbeddedEnv
 from sc2env.types import BotPlayer, Difficulty, Race, RawCommand
 
-NOTES = """## Where the time goes, and the shortfall
-
-- Load: these runs share 2 cores with the other engineers' jobs (1-minute load average 5-7 all
-  afternoon: two bot-ladder workers and a training run); CPU seconds of this process are counted,
-  not wall time, but at that load CPU time itself is inflated and varies ~1.5x between runs of the
-  same code (the in-process full-game row gave 1,564, 2,487, 2,646 and 2,024 steps/s in four runs
-  within fifteen minutes; the last is the table above). The --compare table (alternating child
-  processes, warmed up, best of 3 rounds) gives the reliable ratios; its "this tree" column is the
-  engine alone, the goal's definition.
-- Semantics unchanged: ENGINE_VERSION stays starleague-engine-2; the replayed full game ends in the
-  same state hash on both trees (table above), and during the work every step of a Simple64 and a
-  Simple96 bot game, a 160-unit fight and all seven mini-games (scripted agents, 2 seeds) was
-  compared against 0eb1844: state hash, both observations (unit table bytes, abilities, player
-  common, planes), action errors and rewards, all identical; tests/sc2env/engine/
-  test_engine_fast_paths.py checks each fast path against a plain reference version.
-- What changed (sc2env/engine): (1) every numba kernel is compiled without the NRT (_nrt=False;
-  scratch buffers come from the caller): numba had emitted two atomic reference-count updates per
-  array per helper call, ~40% of kernel time in a perf profile; (2) line of sight: a summed-area
-  table of blocked cells clears a run of the segment's samples with one lookup (samples are
-  monotone, so the answer is exact); (3) target scans walk only the enemy's bucket lists and skip
-  the square root for units beyond a conservative bound; (4) collision pairs are tested before
-  the call; (5) vision stamps each row span as a slice, the fog reset is branch-free (2.5x);
-  (6) one numba call per observation (unit table, counts, abilities, upgrades), the table copied
-  as bytes (numpy copies this structured dtype field by field: 70 us for 100 rows); (7) one call
-  for vision + snapshots + structure count at the end of a step; (8) a group order is one call
-  (tags -> slots, structures dropped, orders); (9) mini-game reward rules count and measure in
-  numba; (10) a trained unit's free spot: rings cached per structure, one call per ring; (11) BFS
-  neighbours unrolled; (12) an EmbeddedEnv's Game keeps no second command log; the bench warms
-  every kernel up before timing (a first call loads it from numba's cache, 10-100 ms).
-- Full game, engine share per agent step (replayed 1,190-step Harder-vs-Harder game, load ~6,
-  process_time around each part): kernel.simulate ~105 us (of which the BFS distance fields ~30:
-  728 fields of 4,096 cells, ~50 us each, rebuilt after each of the game's 30 pathing changes;
-  atan2 for facing ~8; target scans, collisions, movement the rest), the rest of Game.step ~50
-  (events ~17: trained units 6.5, deaths 4.3, build sites 2.3; vision + snapshots ~16; food 3),
-  two observations ~52, commands ~34 (1.5 per step, Python validation): ~240 us, i.e. the
-  --compare figure of ~4,000 steps/s (3,978 above, 4,120 in the run before), twice the 2,000 goal.
-  Measured in-process between the bots' turns the same work costs 1.5-2x more (the bots' ~2-3 ms
-  of Python per step evict the caches the kernels use): the summary row, 2,024 above, 1,564-2,646
-  across runs, so at the goal unless the machine is overloaded. The bots
-  (sc2env.bots, not the engine) cost 1.7-2.9 ms per step, so a bots-included game stays an order
-  of magnitude short of 2,000 steps/s.
-- Late game: the 160-200 unit fight runs at 3,700-4,800 steps/s (kernel-bound: target scans and
-  collisions, both now ~3x cheaper).
-- Mini-games: MoveToBeacon meets 10,000 in every run (12,300-12,500 above). DefeatRoaches and
-  CollectMineralShards are at the goal's edge, not safely past it: 10,107 and 9,624 in the main
-  process above, 8,288 and 8,611 in its --compare children, 5,800-9,500 in the afternoon's busier
-  runs; that is the shortfall, 0-20% depending on load. An env.step is now ~15 numba calls and
-  ~10 small Python objects: game.step ~23 us
-  (simulate ~13, of which ~2 are dispatch and per-loop hash resets; vision 7), observation ~20
-  (the kernel call ~8 of which ~4 is numba's dispatch of 33 arguments; Observation, PlayerCommon,
-  MapPlanes, TimeStep ~8), reward ~3-5, commands 5-12, env bookkeeping ~5. What is left to try:
-  calling the compiled entry points directly (skips type dispatch: measured 2.7 -> 1.5 us for
-  simulate, 9 -> 5.7 us for the observation call), fusing food + vision + the reward rule into the
-  step's kernel call, and cheaper Observation construction; for full games, updating distance
-  fields incrementally when a footprint is placed instead of rebuilding them.
-"""
-
 GOAL_FULL = 2000.0
 GOAL_MINI = 10000.0
 STEP_MUL = 8
@@ -420,7 +363,7 @@ def main(argv=None) -> int:
           f"observation {full['observe_us_per_player']:.0f} us per player, bots "
           f"{1e6 * full['bots_cpu_s'] / full['steps']:.0f} us (sc2env.bots, not the engine).  ",
           f"Memory of one game: tracemalloc peak {memory['tracemalloc_peak_mib']:.1f} MiB, process max RSS "
-          f"{memory['process_max_rss_mib']:.0f} MiB.\n", *cmp_md, NOTES, "## Late-game profile (top functions by own time)\n",
+          f"{memory['process_max_rss_mib']:.0f} MiB.\n", *cmp_md, "## Late-game profile (top functions by own time)\n",
           "```", profile_text, "```"]
     with open(args.out + ".md", "w") as f:
         f.write("\n".join(md) + "\n")
