@@ -26,6 +26,7 @@ import numpy as np
 import torch
 
 from agent import snapshot, transport, wire
+from agent.policy_compile import compile_sampling
 from agent.runtime_config import ActorConfig
 from protos import learner_pb2, learner_pb2_grpc
 
@@ -367,7 +368,7 @@ class Actor:
 
         self._to_commands = to_commands
         self.actor_id = actor_id
-        self.policy = policy.eval()
+        self.policy = compile_sampling(policy.eval(), config.compile_policy, log)
         self.spec = policy.spec
         self.matches = matches
         self.opponents = opponents

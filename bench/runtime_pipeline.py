@@ -34,6 +34,7 @@ from agent.actor import SeatMemory, Unroll, add_env_step, build_trajectory, reco
 from agent.actions import to_commands
 from agent.model.config import ModelConfig
 from agent.model.policy import build_policy
+from agent.policy_compile import compile_sampling
 from agent.rl.config import RLConfig
 from bench.runtime_common import bot_env, command, machine, write_results
 from protos import learner_pb2, learner_pb2_grpc
@@ -120,9 +121,12 @@ class Envs:
         return done
 
 
-def actor_only(model: ModelConfig, envs: int, unroll_length: int, seconds: float) -> float:
+def actor_only(model: ModelConfig, envs: int, unroll_length: int, seconds: float, compile_policy: str = "") -> float:
     torch.manual_seed(0)
-    pool = Envs(build_policy(model), envs)
+    pool = Envs(compile_sampling(build_policy(model), compile_policy), envs)
+    if compile_policy:  # compile (every batch size the envs produce) before the window
+        for _ in range(200):
+            pool.tick(unroll_length)
     start, cpu = time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         pool.tick(unroll_length)
@@ -150,12 +154,13 @@ def sync_a2c(model: ModelConfig, envs: int, unroll_length: int, seconds: float) 
 
 
 def async_impala(model: ModelConfig, envs: int, unroll_length: int, batch_size: int, warmup: float,
-                 seconds: float) -> tuple[tuple[float, float], dict]:
+                 seconds: float, compile_policy: str = "") -> tuple[tuple[float, float], dict]:
     run_dir = tempfile.mkdtemp(prefix="bench-runtime-")
     sets = ["--preset", "tiny", "--run-dir", run_dir,
             "--set", f"model.max_entities={model.max_entities}", "--set", f"model.spatial_size={model.spatial_size}",
             "--set", f"learner.unroll_length={unroll_length}", "--set", f"learner.batch_size={batch_size}",
-            "--set", "learner.log_every_seconds=2", "--set", "learner.checkpoint_every_seconds=100000"]
+            "--set", "learner.log_every_seconds=2", "--set", "learner.checkpoint_every_seconds=100000",
+            "--set", f"actor.compile_policy={compile_policy}"]
     env = dict(os.environ, STARLEAGUE_TOKEN=TOKEN, OMP_NUM_THREADS="1", PYTHONUNBUFFERED="1")
     log = open(os.path.join(run_dir, "learner.log"), "w")
     learner = subprocess.Popen([sys.executable, "-m", "starleague", "learner", *sets, "--port", "0"],
@@ -206,6 +211,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=40.0)
     parser.add_argument("--max-entities", type=int, default=64)
     parser.add_argument("--spatial-size", type=int, default=16)
+    parser.add_argument("--compile-policy", default="default",
+                        help="also run the actor rows with actor.compile_policy=MODE ('' to skip them)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     model = ModelConfig(preset="tiny", max_entities=args.max_entities, spatial_size=args.spatial_size)
@@ -216,6 +223,10 @@ def main() -> None:
     rows["actor_only"] = actor_only(model, K, T, args.seconds)
     rows["sync_a2c"], sync_steps = sync_a2c(model, K, T, args.seconds)
     rows["async_impala"], detail = async_impala(model, K, T, K, warmup=5.0, seconds=args.seconds)
+    if args.compile_policy:
+        rows["actor_only_compiled"] = actor_only(model, K, T, args.seconds, args.compile_policy)
+        rows["async_impala_compiled"], detail_compiled = async_impala(model, K, T, K, warmup=5.0, seconds=args.seconds,
+                                                                      compile_policy=args.compile_policy)
     info = machine()
     wall = {name: r[0] for name, r in rows.items()}
     cpu = {name: r[1] for name, r in rows.items()}
@@ -241,13 +252,21 @@ def main() -> None:
            f"(b) async IMPALA / sync batched A2C, wall: **{advantage:.2f}x**; per CPU-second: **{cpu_advantage:.2f}x** "
            f"(IMPALA paper: 17K / 9K = 1.9x wall)", "",
            f"sync A2C learner steps in its window: {sync_steps}; async: {detail}"]
+    if "async_impala_compiled" in wall:
+        md.insert(len(md) - 2,
+                  f"(a') with actor.compile_policy={args.compile_policy}: async / raw engine, wall: "
+                  f"**{wall['async_impala_compiled'] / wall['raw_engine']:.2f}**; per CPU-second: "
+                  f"**{cpu['async_impala_compiled'] / cpu['raw_engine']:.2f}**; actor alone "
+                  f"{wall['actor_only_compiled'] / wall['raw_engine']:.2f} (eager {wall['actor_only'] / wall['raw_engine']:.2f}); "
+                  f"async compiled: {detail_compiled}")
     write_results("runtime_pipeline", {"command": command(), "machine": info, "envs": K, "unroll_length": T,
                                        "batch_size": K, "model": vars(args), "frames_per_second_wall": wall,
                                        "frames_per_cpu_second": cpu, "efficiency_async_over_raw": efficiency,
                                        "efficiency_async_over_raw_2procs": efficiency_2,
                                        "efficiency_per_cpu_second": cpu_efficiency, "async_over_sync": advantage,
                                        "async_over_sync_per_cpu_second": cpu_advantage,
-                                       "sync_steps": sync_steps, "async_detail": detail}, "\n".join(md) + "\n")
+                                       "sync_steps": sync_steps, "async_detail": detail,
+                                       "compile_policy": args.compile_policy}, "\n".join(md) + "\n")
 
 
 if __name__ == "__main__":
