@@ -20,7 +20,7 @@ import shutil
 import threading
 from typing import Any, Callable, Optional, Sequence
 
-from starleague.experiments import plots, readme, records, tables
+from starleague.experiments import minigames, plots, readme, records, tables
 from starleague.experiments.references import (
     CORRECTION_LABELS, IMPALA_FINDING, IMPALA_PAPER, IMPALA_TASKS, REPLAY_SECTIONS,
 )
@@ -29,7 +29,9 @@ from starleague.experiments.training import CellSpec, learning_curve, run_cell
 
 EXPERIMENT = "replay-ablation"
 DEFAULT_TASKS = ("MoveToBeacon", "CollectMineralShards", "DefeatRoaches")
-DEFAULT_OVERRIDES = ("actor.envs_per_actor=16", "learner.checkpoint_every_seconds=60")
+# The mini-game experiment's settings (starleague.experiments.minigames): the agent acts every
+# step, as the IMPALA and pysc2 papers' agents do.
+DEFAULT_OVERRIDES = minigames.DEFAULT_OVERRIDES
 
 
 def cell_name(task: str, correction: str, replay: float, seed: int) -> str:

@@ -71,8 +71,11 @@ def test_minigames_default_agent_acts_every_step():
     from agent.model.presets import resolve_model_config
     from starleague.config import build_config
 
-    config = build_config(preset="tiny", overrides=list(minigames.DEFAULT_OVERRIDES))
-    assert resolve_model_config(config.model).max_delay == 1
+    from starleague.experiments import replay_ablation
+
+    for overrides in (minigames.DEFAULT_OVERRIDES, replay_ablation.DEFAULT_OVERRIDES):
+        config = build_config(preset="tiny", overrides=list(overrides))
+        assert resolve_model_config(config.model).max_delay == 1
 
 
 def test_minigames_report_keeps_the_columns_of_earlier_invocations(tmp_path):
