@@ -185,10 +185,11 @@ class ActionHeads(nn.Module):
             picked = picked | (F.one_hot(index, n + 1)[:, :n].bool() & step.unsqueeze(-1))
             query_state = query_state + self.select_step(chosen_key) * step.unsqueeze(-1).to(ar.dtype)
             done = done | (index == n)
-            if given is None and not done.device.type == "cuda" and bool(done.all()):
-                # Sampling on the CPU: every row has ended its selection, so the remaining
-                # picks are all "end" with log-probability 0; skip their work. (On a GPU the
-                # check would sync every pick; there the loop runs to the end.)
+            if given is None and done.device.type != "cuda" and not torch.compiler.is_compiling() and bool(done.all()):
+                # Sampling eagerly on the CPU: every row has ended its selection, so the
+                # remaining picks are all "end" with log-probability 0; skip their work. (On a
+                # GPU the check would sync every pick, and under torch.compile it would break
+                # the graph; there the loop runs to the end.)
                 values += [torch.full_like(index, n)] * (self.max_selected - k - 1)
                 break
         selected = torch.stack(values, dim=1)
