@@ -15,7 +15,9 @@ from starleague.experiments import records
 EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)"),
                ("minigames-arena56", "Mini-games, second sitting (old 56 x 56 arena: not comparable with the paper)"),
                ("minigames-delay16", "Mini-games, first sitting (old arena, 16-choice delay head)"),
-               ("vs-bots", "Against the built-in bots"), ("replay-ablation", "Replay x off-policy correction"))
+               ("vs-bots", "Against the built-in bots"), ("replay-ablation", "Replay x off-policy correction"),
+               ("replay-ablation-15k", "Replay x off-policy correction, first sitting (15K frames a cell, agent "
+                                       "deciding its own delay: too short to learn)"))
 COMMANDS = {
     "minigames": "starleague experiment minigames --minutes-per-game 120 --eval-episodes 100",
     "minigames-arena56": ("starleague experiment minigames --games MoveToBeacon --minutes-per-game 45 "
@@ -24,7 +26,11 @@ COMMANDS = {
                           "--minutes-per-game 50 --results-dir bench/results/experiments/minigames-delay16 "
                           "--set actor.envs_per_actor=16 --set learner.checkpoint_every_seconds=60 --resume"),
     "vs-bots": "starleague experiment vs-bots --minutes 180",
-    "replay-ablation": "starleague experiment replay-ablation --seeds 3 --frames 50000",
+    "replay-ablation": ("starleague experiment replay-ablation --tasks MoveToBeacon,CollectMineralShards,"
+                        "DefeatZerglingsAndBanelings --seeds 3 --frames 40000 --parallel 2"),
+    "replay-ablation-15k": ("starleague experiment replay-ablation --tasks MoveToBeacon,CollectMineralShards,DefeatRoaches "
+                            "--seeds 3 --frames 15000 --final-episodes 20 --parallel 3 "
+                            "--results-dir bench/results/experiments/replay-ablation-15k"),
 }
 
 
