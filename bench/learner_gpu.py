@@ -17,11 +17,10 @@ bench/results/model_speed.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import platform
-import subprocess
+import sys
 
 import torch
 
@@ -32,16 +31,13 @@ INFERENCE_BATCHES = (1, 16, 64, 256)
 
 
 def machine(device: torch.device) -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    return {"cpu": cpu, "cores": os.cpu_count(), "torch": torch.__version__, "python": platform.python_version(),
-            "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None, "commit": commit,
-            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    """bench.model_speed's machine record, with the Python version and the GPU in use."""
+    from bench.model_speed import machine as host
+
+    info = host()
+    info["python"] = platform.python_version()
+    info["gpu"] = torch.cuda.get_device_name(device) if device.type == "cuda" else None
+    return info
 
 
 def learner_rows(device: torch.device, shapes: dict, precisions: list[str], seconds: float) -> list[dict]:
@@ -130,7 +126,7 @@ def main(argv=None) -> int:
     seconds = 0.2 if args.quick else args.seconds
     results = {"machine": machine(device), "learner": learner_rows(device, shapes, precisions, seconds),
                "inference": inference_rows(device, INFERENCE_BATCHES[:2] if args.quick else INFERENCE_BATCHES, seconds)}
-    command = "python -m bench.learner_gpu " + " ".join(argv if argv is not None else os.sys.argv[1:])
+    command = "python -m bench.learner_gpu " + " ".join(argv if argv is not None else sys.argv[1:])
     results["command"] = command.strip()
     os.makedirs(args.out, exist_ok=True)
     stem = os.path.join(args.out, f"learner_{device.type}")
