@@ -18,7 +18,10 @@ def test_train_tiny_runs_learns_publishes_and_stops_cleanly(tmp_path):
     argv = [sys.executable, "-m", "starleague", "train", *procs.SMALL, "--run-dir", run_dir,
             "--set", "league.main_exploiters=0", "--set", "env.game_loop_limit=800",
             "--set", "learner.league_checkin_seconds=2", "--set", "learner.checkpoint_every_seconds=5",
-            "--actors", "1", "--steps", "4", "--minutes", "6"]
+            # 16 steps: more than the backlog a slow learner start lets the actor queue (~20
+            # trajectories, trained on in one burst faster than the actor's snapshot poll), so
+            # training outlasts it and new versions have to reach the actor.
+            "--actors", "1", "--steps", "16", "--minutes", "6"]
     result = subprocess.run(argv, capture_output=True, text=True, env=procs.env(), timeout=450)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]
