@@ -13,6 +13,7 @@ import os
 from starleague.experiments import records
 
 EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)"),
+               ("minigames-long", "Mini-games trained longer (fourth sitting)"),
                ("minigames-arena56", "Mini-games, second sitting (old 56 x 56 arena: not comparable with the paper)"),
                ("minigames-delay16", "Mini-games, first sitting (old arena, 16-choice delay head)"),
                ("vs-bots", "Against the built-in bots"), ("replay-ablation", "Replay x off-policy correction"),
@@ -20,6 +21,9 @@ EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)
                                        "deciding its own delay: too short to learn)"))
 COMMANDS = {
     "minigames": "starleague experiment minigames --minutes-per-game 120 --eval-episodes 100",
+    "minigames-long": ("starleague experiment minigames --games DefeatRoaches --minutes-per-game 30 "
+                       "--eval-episodes 100 --untrained-episodes 20 --results-dir bench/results/experiments/minigames-long "
+                       "--runs-dir runs/experiments/minigames-long"),
     "minigames-arena56": ("starleague experiment minigames --games MoveToBeacon --minutes-per-game 45 "
                           "--eval-episodes 100 --results-dir bench/results/experiments/minigames-arena56"),
     "minigames-delay16": ("starleague experiment minigames --games MoveToBeacon,CollectMineralShards "
