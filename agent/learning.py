@@ -74,7 +74,7 @@ def forward_precision(precision: str, device: torch.device | str):
     if precision == "fp32":
         return contextlib.nullcontext()
     if torch.device(device).type != "cuda":
-        raise ValueError("learner precision bf16 needs a CUDA device (CPU bf16 matmuls are slower than fp32 here)")
+        raise ValueError("learner precision bf16 needs a CUDA device (it is CUDA autocast; the CPU learner runs fp32)")
     return torch.autocast("cuda", dtype=torch.bfloat16)
 
 

@@ -52,5 +52,5 @@ class ActorConfig:
     compression_level: int = 3
     # torch.compile the policy's sampling step: "" (eager), "default", "reduce-overhead",
     # "max-autotune-no-cudagraphs" (agent/policy_compile.py: ~1.5x less CPU per decision for
-    # the tiny preset, after a 20-40 s compile in each actor process).
+    # the tiny preset, 1.2-1.3x for a whole actor, after a 20-40 s compile in each actor process).
     compile_policy: str = ""
