@@ -16,6 +16,17 @@ import argparse
 import sys
 
 
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM stops an experiment as Ctrl-C does: its cells stop their processes and a
+    later `--resume` continues (the default SIGTERM would leave the cells' processes running)."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def _names(text: str) -> list[str]:
     return [t.strip() for t in text.split(",") if t.strip()]
 
@@ -101,6 +112,8 @@ def run_vs_bots(args: argparse.Namespace) -> int:
 def run_replay_ablation(args: argparse.Namespace) -> int:
     from starleague.experiments import records, replay_ablation
     from starleague.experiments.training import CellError
+
+    _interrupt_on_sigterm()
 
     try:
         replay_ablation.run(tasks=args.tasks, seeds=args.seeds, frames=args.frames, final_episodes=args.final_episodes,

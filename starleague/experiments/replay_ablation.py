@@ -72,12 +72,16 @@ def run(tasks: Sequence[str] = DEFAULT_TASKS, seeds: int = 3, frames: int = 50_0
         jobs.append((name, task, correction, replay, seed, run_dir))
     log(f"replay-ablation: {len(jobs)} cells to run, {len(state.data['cells']) - len(jobs)} done earlier")
 
+    stop = threading.Event()
+
     def work(job) -> None:
+        if stop.is_set():
+            return
         name, task, correction, replay, seed, run_dir = job
         spec = CellSpec(name, run_dir, task, list(overrides) + [f"rl.correction={correction}",
                                                                 f"rl.replay_proportion={replay}"],
                         frames=frames, actors=1, seed=seed)
-        progress = run_cell(spec, log=log)
+        progress = run_cell(spec, log=log, stop=stop)
         value = final_return(run_dir, final_episodes)
         with lock:
             state.update(name, status="done", frames=progress.frames, train_seconds=progress.seconds,
@@ -86,9 +90,18 @@ def run(tasks: Sequence[str] = DEFAULT_TASKS, seeds: int = 3, frames: int = 50_0
             write_report(state, tasks, results_dir)
         log(f"[{name}] final return {value}")
 
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, parallel))
+    try:
         for future in [pool.submit(work, job) for job in jobs]:
             future.result()
+    except BaseException:
+        # Ctrl-C / SIGTERM (or a failed cell): start no queued cell, stop the running ones
+        # (their processes too: they run in sessions of their own, out of the terminal's reach).
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        log("replay-ablation: stopped; --resume continues it")
+        raise
+    pool.shutdown()
     return write_report(state, tasks, results_dir, echo=True)
 
 

@@ -22,12 +22,17 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import time
 from typing import Callable, Optional
 
 
 class CellError(RuntimeError):
     """A training cell could not start or its learner died; the log path says why."""
+
+
+class CellStopped(CellError):
+    """The experiment was interrupted while this cell trained."""
 
 
 @dataclasses.dataclass
@@ -126,8 +131,12 @@ def _learner_status(address: str, token: str):
 
 
 def run_cell(spec: CellSpec, log: Callable[[str], None] = print, poll_seconds: float = 2.0,
-             start_timeout: float = 300.0) -> CellProgress:
-    """Train the cell until its budget (resuming what an earlier call left); returns the final progress."""
+             start_timeout: float = 300.0, stop: Optional[threading.Event] = None) -> CellProgress:
+    """Train the cell until its budget (resuming what an earlier call left); returns the final progress.
+
+    `stop` set (the experiment is interrupted) ends the cell early: its learner and actors
+    are stopped (the learner checkpoints, so `--resume` continues it) and CellStopped is raised.
+    """
     os.makedirs(os.path.join(spec.run_dir, "logs"), exist_ok=True)
     before = read_progress(spec.run_dir)
     if budget_reached(spec, before):  # a larger budget on --resume trains on
@@ -170,6 +179,8 @@ def run_cell(spec: CellSpec, log: Callable[[str], None] = print, poll_seconds: f
         with open(os.path.join(spec.run_dir, "progress.jsonl"), "a") as progress_file:
             while True:
                 time.sleep(poll_seconds)
+                if stop is not None and stop.is_set():
+                    raise CellStopped(f"cell {spec.name}: stopped at {progress.frames} frames")
                 if not learner.alive():
                     raise CellError(f"cell {spec.name}: learner exited ({learner.popen.returncode}); see {learner.log_path}")
                 for actor in actors:

@@ -193,3 +193,44 @@ def test_vs_bots_runs_a_league_and_evaluates_snapshots(tmp_path):
     for name in ("table.md", "winrate.svg", "state.json", "config.json"):
         assert os.path.exists(os.path.join(res, name)), name
     assert "vs VeryEasy" in open(os.path.join(res, "table.md")).read()
+
+
+@pytest.mark.timeout(200)
+def test_replay_ablation_stops_on_sigterm_with_no_process_left(tmp_path):
+    """SIGTERM (as Ctrl-C) starts no queued cell and stops the running cells' learners and actors,
+    which run in sessions of their own. Before, the pool kept starting queued cells and the
+    killed experiment left its cells' processes running."""
+    import signal
+    import time
+
+    res, runs = str(tmp_path / "res"), str(tmp_path / "runs")
+    args = ["replay-ablation", "--tasks", "MoveToBeacon", "--seeds", "1", "--frames", "10000000", "--parallel", "2",
+            "--results-dir", res, "--runs-dir", runs, *_sets(SMALL)]
+    env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
+    log_path = str(tmp_path / "experiment.log")
+    with open(log_path, "w") as log:
+        experiment = subprocess.Popen([sys.executable, "-m", "starleague", "experiment", *args], stdout=log,
+                                      stderr=subprocess.STDOUT, env=env)
+    deadline = time.time() + 120
+    while open(log_path).read().count("learner on localhost") < 2 and time.time() < deadline:
+        time.sleep(0.5)
+    assert open(log_path).read().count("learner on localhost") == 2, open(log_path).read()[-3000:]
+
+    def cell_processes() -> list[int]:
+        found = []
+        for pid in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    if runs.encode() in f.read():
+                        found.append(int(pid))
+            except (OSError, ValueError):
+                continue
+        return found
+
+    assert len(cell_processes()) >= 4  # two learners, two actors
+    experiment.send_signal(signal.SIGTERM)
+    assert experiment.wait(timeout=150) != 0
+    output = open(log_path).read()
+    assert "stopped; --resume continues it" in output, output[-3000:]
+    assert output.count("learner on localhost") == 2  # no queued cell started after the signal
+    assert cell_processes() == []
