@@ -86,6 +86,8 @@ def run_minigames(args: argparse.Namespace) -> int:
     from starleague.experiments import minigames, records
     from starleague.experiments.training import CellError
 
+    _interrupt_on_sigterm()  # cells run one at a time in this thread: the interrupt stops the current one
+
     try:
         minigames.run(games=args.games, minutes_per_game=args.minutes_per_game, eval_episodes=args.eval_episodes,
                       untrained_episodes=args.untrained_episodes,
