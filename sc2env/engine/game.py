@@ -106,9 +106,7 @@ class Game:
                  contents: float = 0.0) -> int:
         """Create a unit of SC2 UnitTypeId unit_type; returns its slot (see GameState.add_unit)."""
         i = self.state.add_unit(unit_type, owner, x, y, built=built, contents=contents)
-        if i >= len(self._research_total):
-            self._research_total = np.concatenate([self._research_total, np.zeros(self.state.capacity - len(
-                self._research_total))])
+        self._cover_research_total(i)
         self._research_total[i] = 0.0
         self.queued_orders.pop(i, None)
         self.rally.pop(i, None)
@@ -118,15 +116,20 @@ class Game:
         """Several units of one type for `owner` at once, as add_unit one by one in order (same slots
         and tags; GameState.add_units); a mini-game's refill of 20 units costs ~1/4 of 20 calls."""
         slots = self.state.add_units(unit_type, owner, xs, ys, contents=contents)
-        if len(slots) and int(slots.max()) >= len(self._research_total):
-            self._research_total = np.concatenate([self._research_total, np.zeros(self.state.capacity - len(
-                self._research_total))])
+        if len(slots):
+            self._cover_research_total(int(slots.max()))
         self._research_total[slots] = 0.0
         out = slots.tolist()
         for i in out:
             self.queued_orders.pop(i, None)
             self.rally.pop(i, None)
         return out
+
+    def _cover_research_total(self, slot: int) -> None:
+        """Grow the per-slot research totals with the state's arrays when `slot` is past their end."""
+        if slot >= len(self._research_total):
+            self._research_total = np.concatenate([self._research_total, np.zeros(self.state.capacity - len(
+                self._research_total))])
 
     def remove_unit(self, i: int) -> None:
         """Remove a unit now (no death event); scenarios use it to despawn markers."""
