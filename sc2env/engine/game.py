@@ -108,8 +108,7 @@ class Game:
         i = self.state.add_unit(unit_type, owner, x, y, built=built, contents=contents)
         self._cover_research_total(i)
         self._research_total[i] = 0.0
-        self.queued_orders.pop(i, None)
-        self.rally.pop(i, None)
+        self._forget_orders_and_rally((i,))
         return i
 
     def add_units(self, unit_type: int, owner: int, xs, ys, *, contents: float = 0.0) -> list[int]:
@@ -120,9 +119,7 @@ class Game:
             self._cover_research_total(int(slots.max()))
         self._research_total[slots] = 0.0
         out = slots.tolist()
-        for i in out:
-            self.queued_orders.pop(i, None)
-            self.rally.pop(i, None)
+        self._forget_orders_and_rally(out)
         return out
 
     def _cover_research_total(self, slot: int) -> None:
@@ -136,8 +133,7 @@ class Game:
         if np.count_nonzero(self.state.it.take(_REFERENCE_FIELDS, axis=0) == i):
             self._drop_references(np.array([i]))
         else:  # what _drop_references does when no unit refers to i (a mini-game's marker: ~15 us saved)
-            self.queued_orders.pop(int(i), None)
-            self.rally.pop(int(i), None)
+            self._forget_orders_and_rally((i,))
         self.state.remove_unit(i)
 
     def teleport(self, i: int, x: float, y: float) -> None:
@@ -262,6 +258,9 @@ class Game:
         it[S.TARGET, refs] = -1
         it[S.ENGAGED, refers(S.ENGAGED)] = -1
         it[S.HOME, refers(S.HOME)] = -1
+        self._forget_orders_and_rally(slots)
+
+    def _forget_orders_and_rally(self, slots) -> None:
         for i in slots:
             self.queued_orders.pop(int(i), None)
             self.rally.pop(int(i), None)
