@@ -92,11 +92,14 @@ def unit_table(game, player: int, fog: bool = True) -> np.ndarray:
 
 
 def _queued_orders(game, player, slots, u) -> None:
-    rows = {int(s): r for r, s in enumerate(slots)}
-    for i, queued in game.queued_orders.items():
-        r = rows.get(i)
-        if r is None or game.state.it[S.OWNER, i] != player or u["order_count"][r] == 0:
+    # `slots` is in slot order: find each queued slot's row by bisection, not a dict of all rows.
+    queued_slots = list(game.queued_orders)
+    rows = np.searchsorted(slots, queued_slots).tolist()
+    n = len(slots)
+    for i, r in zip(queued_slots, rows):
+        if r >= n or slots[r] != i or game.state.it[S.OWNER, i] != player or u["order_count"][r] == 0:
             continue
+        queued = game.queued_orders[i]
         for k, cmd in enumerate(queued[: MAX_ORDERS - 1], start=1):
             u["order_ability_id"][r, k] = cmd.ability_id
             if cmd.target_point is not None:
