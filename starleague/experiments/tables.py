@@ -78,7 +78,7 @@ def ablation_table(tasks: Sequence[str], cells: dict[tuple[str, str], dict[str, 
                     row.append("not run")
                 else:
                     mean, stderr, n = value
-                    row.append(f"{mean:.2f} ± {stderr:.2f}" + (f" ({n} seeds)" if n else ""))
+                    row.append(f"{mean:.2f} ± {stderr:.2f}" + (f" ({n} seed{'s' if n != 1 else ''})" if n else ""))
             lines.append(_row(row))
     return "\n".join(lines) + "\n"
 

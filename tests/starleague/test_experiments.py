@@ -97,7 +97,7 @@ def test_ablation_table_has_the_impala_layout():
     assert lines[0] == "|  | Correction | A | B |"
     assert lines[2] == "| **Without Replay** | V-trace | 1.00 ± 0.50 (3 seeds) | not run |"
     assert lines[6] == "| **With Replay** | V-trace | not run | not run |"
-    assert lines[9] == "|  | No-correction | 0.25 ± 0.00 (1 seeds) | not run |"
+    assert lines[9] == "|  | No-correction | 0.25 ± 0.00 (1 seed) | not run |"
     assert len(lines) == 2 + 8
 
 
@@ -170,7 +170,7 @@ def test_replay_ablation_fills_every_cell_then_resume_reruns_none(tmp_path):
     configs = {(c["correction"], c["replay"]) for c in summary["cells"].values()}
     assert configs == {(k, r) for k in references.CORRECTION_LABELS for r in (0.0, 0.5)}
     table = open(os.path.join(res, "table.md")).read()
-    assert table.count("(1 seeds)") + table.count("not run") == 8 and "Espeholt et al. 2018" in table
+    assert table.count("(1 seed)") + table.count("not run") == 8 and "Espeholt et al. 2018" in table
     assert os.path.exists(os.path.join(res, "MoveToBeacon_curves.svg"))
 
     again = _experiment(args + ["--resume"], timeout=60)
