@@ -16,7 +16,10 @@ EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)
                ("minigames-long", "Mini-games trained longer (fourth sitting)"),
                ("minigames-arena56", "Mini-games, second sitting (old 56 x 56 arena: not comparable with the paper)"),
                ("minigames-delay16", "Mini-games, first sitting (old arena, 16-choice delay head)"),
-               ("vs-bots", "Against the built-in bots"), ("replay-ablation", "Replay x off-policy correction"),
+               ("vs-bots", "Against the built-in bots"),
+               ("vs-bots-2026-11-25", "Against the built-in bots, first sitting (old bots: that VeryEasy built nothing; "
+                                      "the league's default bot share and discount)"),
+               ("replay-ablation", "Replay x off-policy correction"),
                ("replay-ablation-15k", "Replay x off-policy correction, first sitting (15K frames a cell, agent "
                                        "deciding its own delay: too short to learn)"))
 COMMANDS = {
@@ -30,6 +33,8 @@ COMMANDS = {
                           "--minutes-per-game 50 --results-dir bench/results/experiments/minigames-delay16 "
                           "--set actor.envs_per_actor=16 --set learner.checkpoint_every_seconds=60 --resume"),
     "vs-bots": "starleague experiment vs-bots --minutes 180",
+    "vs-bots-2026-11-25": ("starleague experiment vs-bots --minutes 30 --eval-every 15 --eval-games 4 --actors 2 "
+                           "--set league.main_exploiters=1 --set learner.checkpoint_every_seconds=60"),
     "replay-ablation": ("starleague experiment replay-ablation --tasks MoveToBeacon,CollectMineralShards,"
                         "DefeatZerglingsAndBanelings --seeds 3 --frames 40000 --parallel 2"),
     "replay-ablation-15k": ("starleague experiment replay-ablation --tasks MoveToBeacon,CollectMineralShards,DefeatRoaches "

@@ -22,7 +22,14 @@ from starleague.experiments.training import latest_checkpoint
 
 EXPERIMENT = "vs-bots"
 DEFAULT_BOTS = ("VeryEasy", "Easy")
-DEFAULT_OVERRIDES = ("league.main_exploiters=1", "learner.checkpoint_every_seconds=60")
+# A league aimed at the levels the goal names. Half the main agent's games go to the bots (the
+# tiny preset's 20% spread over six levels left 3% for VeryEasy), picked by PFSP "hard" so the
+# level it loses to comes up most. The discount: a win or loss arrives once, after 750-2,800
+# agent steps; at the mini-games' 0.99 (a horizon of ~100 steps) it never reaches the decisions
+# of the game's first minutes. 0.999 reaches ~1,000 steps back (AlphaStar does not discount).
+DEFAULT_OVERRIDES = ("league.main_exploiters=1", "learner.checkpoint_every_seconds=60",
+                     "league.bots=VeryEasy,Easy", "league.main_bot_share=0.5", "league.bot_weighting=hard",
+                     "rl.discount=0.999")
 
 
 def evaluate_checkpoint(checkpoint: str, bots: Sequence[str], games: int, env_config, seed: int) -> dict[str, Any]:

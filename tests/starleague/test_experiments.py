@@ -178,6 +178,16 @@ def test_replay_ablation_fills_every_cell_then_resume_reruns_none(tmp_path):
 
 
 @pytest.mark.timeout(400)
+def test_vs_bots_default_league_plays_the_evaluated_levels():
+    from starleague.config import build_config
+    from starleague.experiments import vs_bots
+
+    config = build_config(preset="tiny", overrides=list(vs_bots.DEFAULT_OVERRIDES))
+    assert config.league.bots == list(vs_bots.DEFAULT_BOTS)
+    assert config.league.main_bot_share == 0.5 and config.league.bot_weighting == "hard"
+    assert config.league.main_exploiters == 1 and config.rl.discount == 0.999
+
+
 def test_vs_bots_runs_a_league_and_evaluates_snapshots(tmp_path):
     res, runs = str(tmp_path / "res"), str(tmp_path / "runs")
     overrides = SMALL + ["env.game_loop_limit=400", "league.main_exploiters=1", "learner.league_checkin_seconds=2"]
