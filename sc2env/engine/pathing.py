@@ -85,10 +85,14 @@ LINE_CHUNK = 8  # samples cleared by one rectangle lookup in _line_clear
 def _line_clear(pathable, table, x0, y0, x1, y1):
     """Whether the segment crosses only pathable cells (sampled every 0.5 cells).
 
-    The samples are x0 + dx * k / n for k = 1..n-1. Each coordinate is monotone in k (every
-    rounding step is), so the cells of samples a..b lie in the rectangle spanned by samples
-    a and b: when that rectangle is all pathable (one summed-area lookup) the samples in
-    between need no test. Otherwise each sample is tested as before; the answer is the same.
+    The samples are x0 + dx * k / n for k = 1..n-1. Two samples 0.5 apart lie in the same
+    cell, side by side or diagonal; between diagonal ones the segment crosses one more cell
+    (_skips_blocked_cell), which is tested too, so a line that cuts across the corner of a
+    blocked cell is not clear (a unit sent along it steps back onto the grid path and was
+    sent straight again, for ever). Each coordinate is monotone in k (every rounding step
+    is), so the cells of samples a..b lie in the rectangle spanned by samples a and b: when
+    that rectangle is all pathable (one summed-area lookup) the samples in between need no
+    test. Otherwise each sample is tested; the answer is the same.
     """
     dx = x1 - x0
     dy = y1 - y0
@@ -100,13 +104,39 @@ def _line_clear(pathable, table, x0, y0, x1, y1):
         return True
     for a in range(1, n, LINE_CHUNK):
         b = min(a + LINE_CHUNK - 1, n - 1)
-        if _run_clear(table, x0, y0, dx, dy, n, a, b):
+        # From the chunk's first sample's predecessor: the step between chunks is covered too.
+        if _run_clear(table, x0, y0, dx, dy, n, max(a - 1, 1), b):
             continue
         for k in range(a, b + 1):
             f = k / n
-            if blocked(pathable, x0 + dx * f, y0 + dy * f):
+            x = x0 + dx * f
+            y = y0 + dy * f
+            if blocked(pathable, x, y):
+                return False
+            if k > 1 and _skips_blocked_cell(pathable, x0 + dx * ((k - 1) / n), y0 + dy * ((k - 1) / n), x, y):
                 return False
     return True
+
+
+@njit(cache=True, _nrt=False, inline="always")
+def _skips_blocked_cell(pathable, xa, ya, xb, yb):
+    """Between two samples strictly inside diagonal cells, whether the cell the segment crosses
+    on the way (beside both) is blocked. A sample on a cell border, and a segment through the
+    cells' shared corner, are left to blocked()'s rule for points on borders (free when a cell
+    they touch is), so point-mirrored segments get mirrored answers."""
+    ax = int(np.floor(xa))
+    ay = int(np.floor(ya))
+    bx = int(np.floor(xb))
+    by = int(np.floor(yb))
+    if ax == bx or ay == by or xa == ax or ya == ay or xb == bx or yb == by:
+        return False
+    border = float(max(ax, bx))
+    yc = ya + (yb - ya) * (border - xa) / (xb - xa)
+    if yc == np.floor(yc):
+        return False
+    if int(np.floor(yc)) == ay:
+        return _cell_blocked(pathable, bx, ay)  # across the column border first
+    return _cell_blocked(pathable, ax, by)  # across the row border first
 
 
 @njit(cache=True, _nrt=False, inline="always")

@@ -54,11 +54,43 @@ def _point_free_reference(pathable, x, y) -> bool:
     return any(cell_free(a, b) for a in xs for b in ys)
 
 
+def _crossed_cell_free_reference(pathable, xa, ya, xb, yb) -> bool:
+    """Two samples strictly inside diagonal cells: the cell the segment passes through between
+    them (where it crosses the column border: below or above the row border) is pathable."""
+    ax, ay, bx, by = math.floor(xa), math.floor(ya), math.floor(xb), math.floor(yb)
+    if ax == bx or ay == by or xa == ax or ya == ay or xb == bx or yb == by:
+        return True
+    border = max(ax, bx)
+    yc = ya + (yb - ya) * (border - xa) / (xb - xa)
+    if yc == math.floor(yc):
+        return True  # through the corner: a point on borders, free by the rule above
+    cell = (bx, ay) if math.floor(yc) == ay else (ax, by)
+    h, w = pathable.shape
+    return 0 <= cell[0] < w and 0 <= cell[1] < h and pathable[cell[1], cell[0]] != 0
+
+
 def _line_clear_reference(pathable, x0, y0, x1, y1) -> bool:
-    """The definition: every sample x0 + dx * k / n (k = 1..n-1) is a free point (see above)."""
+    """The definition: every sample x0 + dx * k / n (k = 1..n-1) is a free point (see above),
+    and so is the cell the segment crosses between two samples in diagonal cells."""
     dx, dy = x1 - x0, y1 - y0
     n = int(math.sqrt(dx * dx + dy * dy) * 2.0) + 1
-    return all(_point_free_reference(pathable, x0 + dx * k / n, y0 + dy * k / n) for k in range(1, n))
+    samples = [(x0 + dx * k / n, y0 + dy * k / n) for k in range(1, n)]
+    return (all(_point_free_reference(pathable, x, y) for x, y in samples)
+            and all(_crossed_cell_free_reference(pathable, *a, *b) for a, b in zip(samples, samples[1:])))
+
+
+def test_line_across_a_blocked_corner_is_not_clear():
+    """Samples 0.5 apart can step from one cell to the diagonal one past a blocked cell's
+    corner. Such a line was clear, so an SCV sent to build behind a mineral line walked
+    along it, was stopped at the blocked cell, turned back onto the grid path, and was sent
+    along the line again, for 2,000+ game loops (a Harder bot's fourth barracks never came)."""
+    pathable = np.ones((8, 8), np.uint8)
+    pathable[4, 3] = 0  # the blocked cell; the segment clips its lower-right corner
+    table = blocked_table(pathable)
+    segment = (4.42, 4.43, 1.2, 1.7)  # samples in cells (4, 4) then (3, 3): past (3, 4)
+    assert not _line_clear(pathable, table, *segment)
+    pathable[4, 3] = 1
+    assert _line_clear(pathable, blocked_table(pathable), *segment)
 
 
 def test_line_clear_matches_sampling_definition():
