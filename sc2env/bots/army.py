@@ -246,6 +246,8 @@ def control_army(bot: "TerranBot", v: BotView) -> list[RawCommand]:
 
     if threat is not None:
         goal = (float(threat["x"]), float(threat["y"]))
+        if p.hold_ramp and not bot.on_home_level(goal):
+            goal = bot.rally  # wait above the ramp: the enemy comes up it a few at a time
         if p.pull_workers:
             _pull_workers(bot, v, orders, goal)
     elif bot.attacking:

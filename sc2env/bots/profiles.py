@@ -4,7 +4,8 @@ A level differs from the one below in real ways: how often it acts (reaction tim
 build order (one barracks -> two -> three -> four barracks of marines), how many SCVs it
 makes, how early it builds supply depots, when and with how much it attacks (and how far
 from home it defends), and its micro (target priority, focus fire on low-health targets,
-regrouping the wave, retreat of a beaten army), and at the top +1 infantry weapons.
+regrouping the wave, retreat of a beaten army, defending from above the main's ramp), and at
+the top +1 infantry weapons.
 From MediumHard up the levels are marine armies that differ in timing, production and
 micro: in this engine tech bought before the first fights (gas, add-ons, factory, an
 expansion) was measured to leave a smaller army and lose to the simpler level below, and
@@ -67,6 +68,9 @@ class BotProfile:
     # Past the build order, add barracks while minerals pile up.
     extra_barracks: bool = False
     defend_radius: float = 18.0
+    # Against enemies below the main, wait at the rally point above the ramp instead of going
+    # down to meet them: they come up the ramp a few at a time into the whole army.
+    hold_ramp: bool = False
 
 
 
@@ -157,8 +161,8 @@ PROFILES: dict[Difficulty, BotProfile] = {
         regroup=True,
         defend_radius=24.0,
     ),
-    # Hard's timing with a fourth barracks at 16 food and focus fire on the weakest target in
-    # range.
+    # Four barracks and focus fire, but no early wave: it defends from above its ramp (Hard's
+    # 18-supply wave comes up it a few marines at a time) and attacks with 36 supply.
     Difficulty.Harder: BotProfile(
         name="Harder",
         extra_barracks=True,
@@ -171,12 +175,13 @@ PROFILES: dict[Difficulty, BotProfile] = {
         worker_target=14,
         depot_margin=4,
         max_concurrent_depots=2,
-        attack_supply=18,
+        attack_supply=36,
         retreat_fraction=0.4,
         target_priority=True,
         focus_fire=True,
         regroup=True,
         defend_radius=24.0,
+        hold_ramp=True,
     ),
 }
 # VeryHard: Harder with faster reactions is not different enough to add; it maps to Harder.

@@ -87,8 +87,16 @@ class TerranBot:
         rally = np.array(self.home) + 9.0 * direction
         self.rally = (float(rally[0]), float(rally[1]))
         self.pathable = np.asarray(v.obs.map.pathable, dtype=bool)
+        self.height = np.asarray(v.obs.map.height)
+        self.home_height = int(self.height[int(self.home[1]), int(self.home[0])])
         self.keep_out = placement.keep_out_mask(v.obs.map.pathable, v.obs.map.placeable) | placement.army_lane_mask(
             v.obs.map.pathable, v.obs.map.placeable, self.home, self.rally)
+
+    def on_home_level(self, point) -> bool:
+        """Is `point` as high as the main base (not on its ramp or below it)?"""
+        h = self.height
+        y, x = min(max(int(point[1]), 0), h.shape[0] - 1), min(max(int(point[0]), 0), h.shape[1] - 1)
+        return int(h[y, x]) >= self.home_height
 
     def act(self, obs: Observation, game_info: GameInfo) -> list[RawCommand]:
         self.loop = int(obs.game_loop)

@@ -109,8 +109,9 @@ GROUPS = {"own", "enemy", "workers", "army", "minerals", "geysers", "townhalls",
 
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("map_name,levels,seed,seen", [
-    # Through to the end; Harder's refinery comes late (its 46th supply), in this game at step ~1144.
-    ("Simple96", (Difficulty.Harder, Difficulty.Hard), 5, GROUPS),
+    # Through to the end (~1,575 steps); refineries come late (at 46 supply), so the seed is one
+    # whose game lasts long enough for one.
+    ("Simple96", (Difficulty.Harder, Difficulty.Hard), 6, GROUPS),
     ("Simple64", (Difficulty.MediumHard, Difficulty.Hard), 2, GROUPS - {"refineries"}),
 ], ids=["Simple96", "Simple64"])
 def test_bot_view_matches_plain_masks_through_a_game(map_name, levels, seed, seen):
