@@ -193,6 +193,10 @@ class SnapshotFollower:
                 self.learner_reachable = False
             except snapshot.SnapshotError as error:
                 self._log(f"actor: discarded a bad snapshot: {error}")
+            except ValueError:
+                if self._stop.is_set():
+                    return  # the channel was closed under a call started as we stopped
+                raise
             self._stop.wait(self._poll)
 
     def take(self) -> Optional[tuple[int, dict[str, torch.Tensor]]]:
@@ -211,6 +215,10 @@ class SnapshotFollower:
 
     def close(self) -> None:
         self._stop.set()
+
+    def join(self, timeout: float) -> None:
+        if self._thread.is_alive():
+            self._thread.join(timeout)
 
 
 @dataclasses.dataclass
@@ -556,3 +564,9 @@ class Actor:
 
     def stop(self) -> None:
         self.stop_event.set()
+
+    def join_threads(self, timeout: float = 10.0) -> None:
+        """After run() and closing the channels: wait for the snapshot follower to leave its
+        last call. A gRPC call still running in a thread when the interpreter exits can abort
+        the process ("terminate called without an active exception", exit status -6)."""
+        self.follower.join(timeout)

@@ -66,6 +66,9 @@ class FixedMatches:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass
+
 
 class LeagueMatches:
     """RequestMatch / ReportResult against the league service."""
@@ -116,6 +119,9 @@ class LeagueMatches:
         )
         self._unreported.append(result)
         self.flush()
+
+    def close(self) -> None:
+        self.channel.close()
 
     def flush(self) -> None:
         """Send every unreported result; keep the ones the league did not take (retried later)."""

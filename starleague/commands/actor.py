@@ -62,6 +62,13 @@ def run(args: argparse.Namespace) -> int:
         discount=config.rl.discount,
     )
     stop_on_signals(actor.stop)
-    stats = actor.run(max_seconds=args.minutes * 60 if args.minutes else None, max_frames=args.frames)
+    try:
+        stats = actor.run(max_seconds=args.minutes * 60 if args.minutes else None, max_frames=args.frames)
+    finally:
+        # Close the channels (cancelling any call in flight), then let the follower thread end:
+        # no gRPC call may outlive the interpreter (see Actor.join_threads).
+        channel.close()
+        matches.close()
+        actor.join_threads()
     print(f"actor {actor_id}: done: {stats}", flush=True)
     return 0

@@ -118,7 +118,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     log.version = lambda: actor.version
     stop_on_signals(actor.stop)
-    stats = actor.run()
+    try:
+        stats = actor.run()
+    finally:
+        channel.close()  # as `starleague actor`: no gRPC call may outlive the interpreter
+        actor.join_threads()
     print(f"scenario actor {args.actor_id}: done: {stats}", flush=True)
     return 0
 
