@@ -92,6 +92,7 @@ def run_minigames(args: argparse.Namespace) -> int:
         minigames.run(games=args.games, minutes_per_game=args.minutes_per_game, eval_episodes=args.eval_episodes,
                       untrained_episodes=args.untrained_episodes,
                       overrides=args.overrides if args.overrides is not None else minigames.DEFAULT_OVERRIDES,
+                      game_overrides=minigames.GAME_OVERRIDES if args.overrides is None else {},
                       resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir, argv=_argv())
     except (records.ExperimentError, CellError) as error:
         return _fail(error)

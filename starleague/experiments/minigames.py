@@ -5,14 +5,15 @@ for `minutes_per_game` of wall time, then the final checkpoint and the untrained
 parameters each play `eval_episodes` evaluation episodes. Results go to
 bench/results/experiments/minigames/: results.json (scores, budgets, provenance),
 table.md (pysc2 Table 1 layout plus a goals table), <Game>_curve.json and <Game>_curve.svg
-(training-episode returns against wall time and frames).
+(training-episode returns against wall time and frames). Every game trains with
+DEFAULT_OVERRIDES plus its entry in GAME_OVERRIDES; `--set` replaces both.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Mapping, Optional, Sequence
 
 from starleague.experiments import plots, readme, records, tables
 from starleague.experiments.references import MINI_GAMES, PYSC2_PAPER, PYSC2_TABLE1, best_learned
@@ -27,6 +28,26 @@ EXPERIMENT = "minigames"
 # for ~60 game loops; a scripted policy through the same action encoding with an 8-step wait
 # scores 7.6 where acting every step scores 8.8 (bench/results/experiments/findings.md).
 DEFAULT_OVERRIDES = ("actor.envs_per_actor=16", "learner.checkpoint_every_seconds=60", "model.max_delay=1")
+# Per-game additions to DEFAULT_OVERRIDES (later values win); like the defaults, --set replaces
+# them. Each was measured in bench/results/experiments/findings.md (sixth sitting).
+GAME_OVERRIDES: dict[str, tuple[str, ...]] = {
+    # 9 marines against 4 roaches. The tiny preset selects at most 4 units per command, so the
+    # marines went in groups of 4 and lost: 30 minutes of training ended at -2.1, below a policy
+    # that does nothing (0). With 16 one command sends them all, as pysc2's select_army does.
+    "DefeatRoaches": ("model.max_selected_units=16",),
+    # A depot, a barracks, then marines, in 15 game minutes. Acting every step, the untrained
+    # policy's stop / move / hold commands keep the SCVs from mining and no marine was built in
+    # 100 episodes, so there was nothing to learn from; with the delay head's 16 choices it acts
+    # every ~8 steps and some episodes build marines from the start. The first marine comes
+    # hundreds of agent steps after the depot that allows it: at 0.99 (a ~100-step horizon)
+    # the return fell from 1.0 to 0.4 in 12 minutes, at 0.999 it rose to 2.5 by 18 minutes.
+    "BuildMarines": ("model.max_delay=16", "rl.discount=0.999"),
+}
+
+
+def cell_overrides(game: str, overrides: Sequence[str], game_overrides: Mapping[str, Sequence[str]]) -> list[str]:
+    """The config overrides one mini-game's training cell runs with."""
+    return [*overrides, *game_overrides.get(game, ())]
 
 
 def _score_dict(score: Score) -> dict[str, Any]:
@@ -51,7 +72,8 @@ def write_curve(results_dir: str, game: str, run_dir: str, window: int = 20) -> 
 
 def run(games: Sequence[str] = MINI_GAMES, minutes_per_game: float = 120.0, eval_episodes: int = 100,
         untrained_episodes: Optional[int] = None, overrides: Sequence[str] = DEFAULT_OVERRIDES,
-        resume: bool = False, results_dir: Optional[str] = None, runs_dir: Optional[str] = None,
+        game_overrides: Mapping[str, Sequence[str]] = GAME_OVERRIDES, resume: bool = False,
+        results_dir: Optional[str] = None, runs_dir: Optional[str] = None,
         eval_envs: int = 8, argv: Optional[list[str]] = None, log: Callable[[str], None] = print) -> dict[str, Any]:
     unknown = [g for g in games if g not in MINI_GAMES]
     if unknown:
@@ -71,12 +93,13 @@ def run(games: Sequence[str] = MINI_GAMES, minutes_per_game: float = 120.0, eval
             continue
         if not resume and os.path.exists(run_dir):
             shutil.rmtree(run_dir)
-        spec = CellSpec(game, run_dir, game, list(overrides), seconds=minutes_per_game * 60, actors=1, seed=0)
+        this_cell = cell_overrides(game, overrides, game_overrides)
+        spec = CellSpec(game, run_dir, game, this_cell, seconds=minutes_per_game * 60, actors=1, seed=0)
         progress = run_cell(spec, log=log)
         if os.path.exists(os.path.join(run_dir, "config.json")):
             shutil.copyfile(os.path.join(run_dir, "config.json"), os.path.join(results_dir, f"{game}_config.json"))
         state.update(game, status="trained", train_seconds=progress.seconds, frames=progress.frames,
-                     learner_steps=progress.steps, minutes_per_game=minutes_per_game)
+                     learner_steps=progress.steps, minutes_per_game=minutes_per_game, overrides=this_cell)
         checkpoint = latest_checkpoint(run_dir)
         if checkpoint is None:
             raise records.ExperimentError(f"[{game}] training left no checkpoint in {run_dir}")

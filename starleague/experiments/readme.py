@@ -13,10 +13,14 @@ import os
 from starleague.experiments import records
 
 EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)"),
-               ("minigames-long", "Mini-games trained longer (fourth sitting)"),
+               ("minigames-select16", "DefeatRoaches with 16-unit selection (sixth sitting; now the default)"),
+               ("minigames-buildmarines", "BuildMarines with the delay head and discount 0.999 (sixth sitting; now "
+                                          "the default)"),
+               ("minigames-long", "Mini-games trained longer (fourth sitting; DefeatRoaches with 4-unit selection)"),
                ("minigames-arena56", "Mini-games, second sitting (old 56 x 56 arena: not comparable with the paper)"),
                ("minigames-delay16", "Mini-games, first sitting (old arena, 16-choice delay head)"),
                ("vs-bots", "Against the built-in bots"),
+               ("vs-bots-select16", "Against the built-in bots, 16-unit selection (sixth sitting)"),
                ("vs-bots-2026-11-25", "Against the built-in bots, first sitting (old bots: that VeryEasy built nothing; "
                                       "the league's default bot share and discount)"),
                ("replay-ablation", "Replay x off-policy correction"),
@@ -24,6 +28,18 @@ EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)
                                        "deciding its own delay: too short to learn)"))
 COMMANDS = {
     "minigames": "starleague experiment minigames --minutes-per-game 120 --eval-episodes 100",
+    "minigames-select16": ("starleague experiment minigames --games DefeatRoaches --minutes-per-game 90 "
+                           "--eval-episodes 100 --untrained-episodes 100 --results-dir "
+                           "bench/results/experiments/minigames-select16 "
+                           "--runs-dir runs/experiments/minigames-select16 "
+                           "--set actor.envs_per_actor=16 --set learner.checkpoint_every_seconds=60 "
+                           "--set model.max_delay=1 --set model.max_selected_units=16"),
+    "minigames-buildmarines": ("starleague experiment minigames --games BuildMarines --minutes-per-game 60 "
+                               "--eval-episodes 100 --untrained-episodes 20 --results-dir "
+                               "bench/results/experiments/minigames-buildmarines --runs-dir "
+                               "runs/experiments/minigames-buildmarines --set actor.envs_per_actor=16 "
+                               "--set learner.checkpoint_every_seconds=60 --set model.max_delay=16 "
+                               "--set rl.discount=0.999"),
     "minigames-long": ("starleague experiment minigames --games DefeatRoaches --minutes-per-game 30 "
                        "--eval-episodes 100 --untrained-episodes 20 --results-dir bench/results/experiments/minigames-long "
                        "--runs-dir runs/experiments/minigames-long"),
@@ -33,6 +49,12 @@ COMMANDS = {
                           "--minutes-per-game 50 --results-dir bench/results/experiments/minigames-delay16 "
                           "--set actor.envs_per_actor=16 --set learner.checkpoint_every_seconds=60 --resume"),
     "vs-bots": "starleague experiment vs-bots --minutes 180",
+    "vs-bots-select16": ("starleague experiment vs-bots --minutes 40 --eval-every 10 --eval-games 10 --actors 2 "
+                         "--results-dir bench/results/experiments/vs-bots-select16 "
+                         "--runs-dir runs/experiments/vs-bots-select16 --set league.main_exploiters=1 "
+                         "--set learner.checkpoint_every_seconds=60 --set league.bots=VeryEasy,Easy "
+                         "--set league.main_bot_share=0.5 --set league.bot_weighting=hard --set rl.discount=0.999 "
+                         "--set model.max_selected_units=16"),
     "vs-bots-2026-11-25": ("starleague experiment vs-bots --minutes 30 --eval-every 15 --eval-games 4 --actors 2 "
                            "--set league.main_exploiters=1 --set learner.checkpoint_every_seconds=60"),
     "replay-ablation": ("starleague experiment replay-ablation --tasks MoveToBeacon,CollectMineralShards,"

@@ -78,6 +78,22 @@ def test_minigames_default_agent_acts_every_step():
         assert resolve_model_config(config.model).max_delay == 1
 
 
+def test_minigames_per_game_overrides_come_after_the_defaults():
+    from agent.model.presets import resolve_model_config
+    from starleague.config import build_config
+
+    def model_of(game):
+        overrides = minigames.cell_overrides(game, minigames.DEFAULT_OVERRIDES, minigames.GAME_OVERRIDES)
+        return resolve_model_config(build_config(preset="tiny", overrides=overrides).model)
+
+    assert model_of("BuildMarines").max_delay == 16  # the default's max_delay=1 is overridden
+    overrides = minigames.cell_overrides("BuildMarines", minigames.DEFAULT_OVERRIDES, minigames.GAME_OVERRIDES)
+    assert build_config(preset="tiny", overrides=overrides).rl.discount == 0.999
+    assert model_of("DefeatRoaches").max_selected_units == 16 and model_of("DefeatRoaches").max_delay == 1
+    assert model_of("MoveToBeacon").max_selected_units == 4 and model_of("MoveToBeacon").max_delay == 1
+    assert minigames.cell_overrides("BuildMarines", ["x=1"], {}) == ["x=1"]  # --set replaces both
+
+
 def test_minigames_report_keeps_the_columns_of_earlier_invocations(tmp_path):
     from starleague.experiments import records
 
