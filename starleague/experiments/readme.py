@@ -20,7 +20,8 @@ EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)
                ("minigames-arena56", "Mini-games, second sitting (old 56 x 56 arena: not comparable with the paper)"),
                ("minigames-delay16", "Mini-games, first sitting (old arena, 16-choice delay head)"),
                ("vs-bots", "Against the built-in bots"),
-               ("vs-bots-select16", "Against the built-in bots, 16-unit selection (sixth sitting)"),
+               ("vs-bots-select16", "Against the built-in bots, 16-unit selection (sixth sitting; stopped after 20 of "
+                                     "40 minutes, under load: one evaluation, not conclusive)"),
                ("vs-bots-2026-11-25", "Against the built-in bots, first sitting (old bots: that VeryEasy built nothing; "
                                       "the league's default bot share and discount)"),
                ("replay-ablation", "Replay x off-policy correction"),
