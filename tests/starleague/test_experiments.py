@@ -82,13 +82,15 @@ def test_minigames_per_game_overrides_come_after_the_defaults():
     from agent.model.presets import resolve_model_config
     from starleague.config import build_config
 
-    def model_of(game):
+    def config_of(game):
         overrides = minigames.cell_overrides(game, minigames.DEFAULT_OVERRIDES, minigames.GAME_OVERRIDES)
-        return resolve_model_config(build_config(preset="tiny", overrides=overrides).model)
+        return build_config(preset="tiny", overrides=overrides)
+
+    def model_of(game):
+        return resolve_model_config(config_of(game).model)
 
     assert model_of("BuildMarines").max_delay == 16  # the default's max_delay=1 is overridden
-    overrides = minigames.cell_overrides("BuildMarines", minigames.DEFAULT_OVERRIDES, minigames.GAME_OVERRIDES)
-    assert build_config(preset="tiny", overrides=overrides).rl.discount == 0.999
+    assert config_of("BuildMarines").rl.discount == 0.999
     assert model_of("DefeatRoaches").max_selected_units == 16 and model_of("DefeatRoaches").max_delay == 1
     assert model_of("MoveToBeacon").max_selected_units == 4 and model_of("MoveToBeacon").max_delay == 1
     assert minigames.cell_overrides("BuildMarines", ["x=1"], {}) == ["x=1"]  # --set replaces both
