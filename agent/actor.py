@@ -351,6 +351,22 @@ class EnvSlot:
     opponent: Optional[torch.nn.Module]
     unroll: Unroll
     game_loops: int = 0
+    last_score: float = 0.0  # the learning seat's cumulative score at the previous env step
+
+
+def score_reward(previous_score: float, score: float, scale: float) -> float:
+    """rl.score_reward_scale's pseudo-reward for one env step: scale x the cumulative score's increase."""
+    return scale * (score - previous_score)
+
+
+def take_score_reward(slot: EnvSlot, observation, scale: float) -> float:
+    """The step's score pseudo-reward for the learning seat; moves slot.last_score on."""
+    if not scale:
+        return 0.0
+    score = float(observation.score)
+    reward = score_reward(slot.last_score, score, scale)
+    slot.last_score = score
+    return reward
 
 
 class Actor:
@@ -371,6 +387,7 @@ class Actor:
         log: Callable[[str], None] = print,
         *,
         discount: float,  # the learner's gamma (rl.discount): discounts the steps a decision waits
+        score_reward_scale: float = 0.0,  # rl.score_reward_scale
     ):
         from agent.actions import to_commands
 
@@ -384,6 +401,7 @@ class Actor:
         self.config = config
         self.T = unroll_length
         self.discount = float(discount)
+        self.score_reward_scale = float(score_reward_scale)
         self.replay_dir = replay_dir
         self.log = log
         self.stats = ActorStats()
@@ -439,7 +457,8 @@ class Actor:
                 backoff.wait(self.stop_event)
                 continue
             seats = [SeatMemory(state=self.policy.initial_state(1)) for _ in timesteps]
-            return EnvSlot(env, match, timesteps, seats, opponent, unroll)
+            return EnvSlot(env, match, timesteps, seats, opponent, unroll,
+                           last_score=float(timesteps[0].observation.score))
         return None
 
     def _finish_match(self, slot: EnvSlot) -> None:
@@ -537,7 +556,8 @@ class Actor:
                     self.stats.frames += 1
                     slot.unroll.env_frames += 1
                     step = slot.timesteps[0]
-                    add_env_step(slot.unroll, step.reward, step.last(), self.discount)
+                    reward = step.reward + take_score_reward(slot, step.observation, self.score_reward_scale)
+                    add_env_step(slot.unroll, reward, step.last(), self.discount)
                     if step.last():
                         self._finish_match(slot)
                         fresh = self._start_match(slot.unroll)

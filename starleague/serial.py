@@ -46,7 +46,8 @@ def run_serial(config: RunConfig, player: str, token: str, minutes: float | None
                       learner_pb2_grpc.LearnerStub(transport.open_channel(f"localhost:{port}")), token, matches,
                       OpponentPolicies(lambda: build_policy(config.model), token, matches),
                       env_factory(config.env), config.actor, config.learner.unroll_length,
-                      os.path.join(config.run_dir, "replays"), log=log, discount=config.rl.discount)
+                      os.path.join(config.run_dir, "replays"), log=log, discount=config.rl.discount,
+                      score_reward_scale=config.rl.score_reward_scale)
         actors.append(actor)
         threads.append(threading.Thread(target=actor.run, name=f"actor_{i}", daemon=True))
     for thread in threads:

@@ -27,6 +27,11 @@ class RLConfig:
     entropy_head_weights: str = ""
     # AlphaStar's UPGO policy-gradient term (self-imitation); 0 = off.
     upgo_cost: float = 0.0
+    # Pseudo-reward added to the game's +1/-1 (the actor adds it each env step): this times the
+    # step's increase of the observation's cumulative score (mined minerals and gas plus the
+    # value of enemy units and structures killed), as pysc2's score reward; 0 = off. A win
+    # arrives once after thousands of steps; the score rewards mining and fighting on the way.
+    score_reward_scale: float = 0.0
     # KL(teacher || policy) per used head (distillation, e.g. towards a supervised policy); 0 = off.
     teacher_kl_cost: float = 0.0
     # Share of each learner batch drawn from the replay buffer (0 = no replay).
@@ -69,7 +74,7 @@ class RLConfig:
         require(self.clip_pg_rho_threshold > 0.0, "clip_pg_rho_threshold", "a positive number")
         require(self.correction in CORRECTIONS, "correction", f"one of {CORRECTIONS}")
         require(self.eps_correction_epsilon > 0.0, "eps_correction_epsilon", "a positive number")
-        for field in ("baseline_cost", "entropy_cost", "upgo_cost", "teacher_kl_cost"):
+        for field in ("baseline_cost", "entropy_cost", "upgo_cost", "teacher_kl_cost", "score_reward_scale"):
             require(getattr(self, field) >= 0.0, field, "a number >= 0")
         require(0.0 <= self.replay_proportion < 1.0, "replay_proportion", "a number in [0, 1)")
         require(self.replay_capacity >= 1, "replay_capacity", "an int >= 1")

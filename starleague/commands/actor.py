@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         replay_dir=os.path.join(config.run_dir, "replays"),
         log=lambda line: print(line, flush=True),
         discount=config.rl.discount,
+        score_reward_scale=config.rl.score_reward_scale,
     )
     stop_on_signals(actor.stop)
     try:

@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         replay_dir=os.path.join(config.run_dir, "replays"),
         log=lambda line: print(line, flush=True),
         discount=config.rl.discount,
+        score_reward_scale=config.rl.score_reward_scale,
     )
     log.version = lambda: actor.version
     stop_on_signals(actor.stop)
