@@ -81,6 +81,11 @@ class Checkpoints:
         return None
 
 
+def too_stale(learner_version: int, policy_version: int, max_policy_lag: int) -> bool:
+    """Whether a trajectory started at policy_version is over the lag limit (0 = no limit)."""
+    return max_policy_lag > 0 and learner_version - policy_version > max_policy_lag
+
+
 @dataclasses.dataclass
 class Progress:
     """Counters the loop updates and Status reports."""
@@ -113,6 +118,8 @@ class Learner:
         if config.batch_size > config.queue_capacity:
             raise LearnerError(f"learner.batch_size {config.batch_size} is over learner.queue_capacity "
                                f"{config.queue_capacity}: a batch must fit in the bounded queue")
+        if config.max_policy_lag < 0:
+            raise LearnerError(f"learner.max_policy_lag {config.max_policy_lag}: expected versions >= 0 (0 = no limit)")
         self.player_id = player_id
         self.config = config
         self.rl_config = rl_config
@@ -254,13 +261,28 @@ class Learner:
             return None
         return ReplayBuffer.from_config(self.rl_config)
 
+    def _fresh_items(self, n: int) -> list | None:
+        """n queued trajectories, dropping those over learner.max_policy_lag (counted as "stale")."""
+        kept: list = []
+        while len(kept) < n:
+            items = self.queue.get_batch(n - len(kept), self.stop_event)
+            if items is None:
+                self.queue.put_back(kept)
+                return None
+            for item in items:
+                if too_stale(self.progress.version, item.policy_version, self.config.max_policy_lag):
+                    self.counters.reject("stale")
+                else:
+                    kept.append(item)
+        return kept
+
     def _next_batch(self) -> tuple[learning.Batch, int] | None:
         """B trajectories: the replay share from the buffer, the rest fresh from the queue."""
         B = self.config.batch_size
         n_fresh, n_replay = B, 0
         if self._replay is not None:
             n_fresh, n_replay = replay_split(B, self.rl_config.replay_proportion, len(self._replay))
-        items = self.queue.get_batch(n_fresh, self.stop_event)
+        items = self._fresh_items(n_fresh)
         if items is None:
             return None
         trajectories = [item.trajectory for item in items]

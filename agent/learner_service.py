@@ -56,17 +56,21 @@ class TrajectoryQueue:
         items: list[QueuedTrajectory] = []
         while len(items) < size:
             if stop.is_set():
-                for item in items:  # put back what we took so a checkpointing stop loses nothing
-                    try:
-                        self._queue.put_nowait(item)
-                    except queue.Full:
-                        break
+                self.put_back(items)  # a checkpointing stop loses nothing
                 return None
             try:
                 items.append(self._queue.get(timeout=0.1))
             except queue.Empty:
                 continue
         return items
+
+    def put_back(self, items: list[QueuedTrajectory]) -> None:
+        """Return taken items (as far as they fit) when a batch is abandoned."""
+        for item in items:
+            try:
+                self._queue.put_nowait(item)
+            except queue.Full:
+                break
 
     def depth(self) -> int:
         return self._queue.qsize()

@@ -16,6 +16,12 @@ class LearnerConfig:
     max_grad_norm: float = 40.0
     # Trajectories waiting for the learner; when full, actors' streams wait (backpressure).
     queue_capacity: int = 64
+    # Drop (and count, as rejected "stale") a queued trajectory that started more than this many
+    # parameter versions ago; 0 = keep all. Backpressure alone does not bound the lag: gRPC's
+    # flow-control windows buffer hundreds of small trajectories behind a full queue, and a
+    # mini-game learner sharing its cores trained on data ~100 versions old and fell apart.
+    # The lag counts from an unroll's first step, so leave room for how long one unroll plays.
+    max_policy_lag: int = 0
     checkpoint_every_seconds: float = 120.0
     # Checkpoints kept on disk (oldest deleted first).
     checkpoint_keep: int = 3

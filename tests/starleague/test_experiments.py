@@ -76,6 +76,9 @@ def test_minigames_default_agent_acts_every_step():
     for overrides in (minigames.DEFAULT_OVERRIDES, replay_ablation.DEFAULT_OVERRIDES):
         config = build_config(preset="tiny", overrides=list(overrides))
         assert resolve_model_config(config.model).max_delay == 1
+    # The mini-games bound the policy lag; the replay table keeps the setting it was measured with.
+    assert build_config(preset="tiny", overrides=list(minigames.DEFAULT_OVERRIDES)).learner.max_policy_lag == 16
+    assert build_config(preset="tiny", overrides=list(replay_ablation.DEFAULT_OVERRIDES)).learner.max_policy_lag == 0
 
 
 def test_minigames_per_game_overrides_come_after_the_defaults():

@@ -8,7 +8,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from agent import transport, wire
-from agent.learner import Learner
+from agent.learner import Learner, LearnerError, too_stale
 from agent.rl.config import RLConfig
 from agent.runtime_config import LearnerConfig
 from protos import learner_pb2, learner_pb2_grpc
@@ -18,9 +18,9 @@ T = 4
 TOKEN = "test-token"
 
 
-def _message(trajectory, player="main_0", payload=None):
+def _message(trajectory, player="main_0", payload=None, version=0):
     payload = wire.encode_trajectory(trajectory) if payload is None else payload
-    return learner_pb2.TrajectoryMessage(player_id=player, actor_id="test", policy_version=0, unroll_length=T,
+    return learner_pb2.TrajectoryMessage(player_id=player, actor_id="test", policy_version=version, unroll_length=T,
                                          codec=wire.CODEC, payload=payload)
 
 
@@ -134,5 +134,34 @@ def test_replay_share_lets_the_learner_reuse_trajectories(tmp_path):
         learner.train(max_steps=3, max_seconds=60)
         assert learner.progress.steps == 3
         assert learner._replay.stats().replayed >= 2
+    finally:
+        learner.shutdown(grace=0)
+
+
+def test_the_policy_lag_limit():
+    assert not too_stale(10, 7, 3) and too_stale(10, 6, 3)
+    assert not too_stale(10, 0, 0)  # 0: no limit
+    with pytest.raises(LearnerError, match="max_policy_lag"):
+        Learner("main_0", tiny_policy(), RLConfig(), LearnerConfig(max_policy_lag=-1), "unused", TOKEN)
+
+
+@pytest.mark.timeout(90)
+def test_trajectories_over_the_policy_lag_limit_are_dropped_and_counted(tmp_path):
+    config = LearnerConfig(batch_size=2, unroll_length=T, queue_capacity=8, log_every_seconds=0.0, max_policy_lag=3)
+    learner = Learner("main_0", tiny_policy(), RLConfig(), config, str(tmp_path), TOKEN, log=lambda line: None)
+    learner.progress.version = 10  # the learner has moved on since the oldest of these were played
+    port = learner.serve("localhost:0")
+    try:
+        stub = learner_pb2_grpc.LearnerStub(transport.open_channel(f"localhost:{port}"))
+        trajectories = make_trajectories(learner.policy, 4, T)
+        messages = [_message(t, version=v) for t, v in zip(trajectories, (0, 9, 6, 7))]
+        ack = stub.SendTrajectories(iter(messages), metadata=transport.auth_metadata(TOKEN), timeout=60)
+        assert ack.accepted == 4
+        learner.train(max_steps=1, max_seconds=60)
+        assert learner.progress.steps == 1
+        assert learner.progress.last_metrics["policy_lag"] == 2.0  # trained on versions 9 and 7 only
+        assert learner.queue.depth() == 0
+        status = stub.Status(learner_pb2.StatusRequest(), metadata=transport.auth_metadata(TOKEN), timeout=10)
+        assert status.rejected_by_reason["stale"] == 2  # versions 0 and 6: 10 and 4 behind
     finally:
         learner.shutdown(grace=0)
