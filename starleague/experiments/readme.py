@@ -16,12 +16,15 @@ EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)
                ("minigames-select16", "DefeatRoaches with 16-unit selection (sixth sitting; now the default)"),
                ("minigames-buildmarines", "BuildMarines with the delay head and discount 0.999 (sixth sitting; now "
                                           "the default)"),
+               ("minigames-shards64", "CollectMineralShards on a 64 x 64 target grid (seventh sitting)"),
                ("minigames-long", "Mini-games trained longer (fourth sitting; DefeatRoaches with 4-unit selection)"),
                ("minigames-arena56", "Mini-games, second sitting (old 56 x 56 arena: not comparable with the paper)"),
                ("minigames-delay16", "Mini-games, first sitting (old arena, 16-choice delay head)"),
                ("vs-bots", "Against the built-in bots"),
-               ("vs-bots-select16", "Against the built-in bots, 16-unit selection (sixth sitting; stopped after 20 of "
-                                     "40 minutes, under load: one evaluation, not conclusive)"),
+               ("vs-bots-select16", "Against the built-in bots, 16-unit selection (seventh sitting; stopped after 20 "
+                                     "of 80 minutes for the score-reward run)"),
+               ("vs-bots-score", "Against the built-in bots, 16-unit selection and the score pseudo-reward "
+                                 "(seventh sitting)"),
                ("vs-bots-2026-11-25", "Against the built-in bots, first sitting (old bots: that VeryEasy built nothing; "
                                       "the league's default bot share and discount)"),
                ("replay-ablation", "Replay x off-policy correction"),
@@ -41,6 +44,11 @@ COMMANDS = {
                                "runs/experiments/minigames-buildmarines --set actor.envs_per_actor=16 "
                                "--set learner.checkpoint_every_seconds=60 --set model.max_delay=16 "
                                "--set rl.discount=0.999"),
+    "minigames-shards64": ("starleague experiment minigames --games CollectMineralShards --minutes-per-game 90 "
+                           "--eval-episodes 100 --untrained-episodes 20 --results-dir "
+                           "bench/results/experiments/minigames-shards64 --runs-dir runs/experiments/minigames-shards64 "
+                           "--set actor.envs_per_actor=16 --set learner.checkpoint_every_seconds=60 "
+                           "--set model.max_delay=1 --set learner.max_policy_lag=16 --set model.spatial_size=64"),
     "minigames-long": ("starleague experiment minigames --games DefeatRoaches --minutes-per-game 30 "
                        "--eval-episodes 100 --untrained-episodes 20 --results-dir bench/results/experiments/minigames-long "
                        "--runs-dir runs/experiments/minigames-long"),
@@ -50,12 +58,17 @@ COMMANDS = {
                           "--minutes-per-game 50 --results-dir bench/results/experiments/minigames-delay16 "
                           "--set actor.envs_per_actor=16 --set learner.checkpoint_every_seconds=60 --resume"),
     "vs-bots": "starleague experiment vs-bots --minutes 180",
-    "vs-bots-select16": ("starleague experiment vs-bots --minutes 40 --eval-every 10 --eval-games 10 --actors 2 "
+    "vs-bots-select16": ("starleague experiment vs-bots --minutes 80 --eval-every 20 --eval-games 20 --actors 2 "
                          "--results-dir bench/results/experiments/vs-bots-select16 "
                          "--runs-dir runs/experiments/vs-bots-select16 --set league.main_exploiters=1 "
                          "--set learner.checkpoint_every_seconds=60 --set league.bots=VeryEasy,Easy "
                          "--set league.main_bot_share=0.5 --set league.bot_weighting=hard --set rl.discount=0.999 "
                          "--set model.max_selected_units=16"),
+    "vs-bots-score": ("starleague experiment vs-bots --minutes 60 --eval-every 20 --eval-games 20 --actors 2 "
+                      "--results-dir bench/results/experiments/vs-bots-score --runs-dir runs/experiments/vs-bots-score "
+                      "--set league.main_exploiters=1 --set learner.checkpoint_every_seconds=60 "
+                      "--set league.bots=VeryEasy,Easy --set league.main_bot_share=0.5 --set league.bot_weighting=hard "
+                      "--set rl.discount=0.999 --set model.max_selected_units=16 --set rl.score_reward_scale=0.0001"),
     "vs-bots-2026-11-25": ("starleague experiment vs-bots --minutes 30 --eval-every 15 --eval-games 4 --actors 2 "
                            "--set league.main_exploiters=1 --set learner.checkpoint_every_seconds=60"),
     "replay-ablation": ("starleague experiment replay-ablation --tasks MoveToBeacon,CollectMineralShards,"
