@@ -27,10 +27,10 @@ EXPERIMENT = "minigames"
 # (MoveToBeacon, 390k frames: mean wait 7.5 steps), so after each beacon the marine stood idle
 # for ~60 game loops; a scripted policy through the same action encoding with an 8-step wait
 # scores 7.6 where acting every step scores 8.8 (bench/results/experiments/findings.md).
+ACTING_OVERRIDES = ("actor.envs_per_actor=16", "learner.checkpoint_every_seconds=60", "model.max_delay=1")
 # max_policy_lag: one actor with 16 envs outruns a learner that shares its cores, and the data
 # it trained on fell ~100 versions behind (CollectMineralShards rose to 24 and fell to 9).
-DEFAULT_OVERRIDES = ("actor.envs_per_actor=16", "learner.checkpoint_every_seconds=60", "model.max_delay=1",
-                     "learner.max_policy_lag=16")
+DEFAULT_OVERRIDES = ACTING_OVERRIDES + ("learner.max_policy_lag=16",)
 # Per-game additions to DEFAULT_OVERRIDES (later values win); like the defaults, --set replaces
 # them. Each was measured in bench/results/experiments/findings.md (sixth sitting).
 GAME_OVERRIDES: dict[str, tuple[str, ...]] = {

@@ -32,7 +32,7 @@ DEFAULT_TASKS = ("MoveToBeacon", "CollectMineralShards", "DefeatRoaches")
 # The mini-game experiment's settings (starleague.experiments.minigames): the agent acts every
 # step, as the IMPALA and pysc2 papers' agents do. Not its policy-lag limit: the committed table
 # ran without one, and how far behind the fresh data is belongs to what the corrections face.
-DEFAULT_OVERRIDES = tuple(o for o in minigames.DEFAULT_OVERRIDES if not o.startswith("learner.max_policy_lag="))
+DEFAULT_OVERRIDES = minigames.ACTING_OVERRIDES
 
 
 def cell_name(task: str, correction: str, replay: float, seed: int) -> str:
