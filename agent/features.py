@@ -114,6 +114,13 @@ class FeatureSpec:
             to_order[ids] = a
         return to_actions, to_order
 
+    def action_types_for_ability(self, ability_id: int) -> np.ndarray:
+        """bool [A]: the action types that send `ability_id` (or the general ability it belongs to)."""
+        ability_id = int(ability_id)
+        if not 0 <= ability_id < len(self._ability_to_actions):
+            return np.zeros(self.num_actions, dtype=bool)
+        return self._ability_to_actions[ability_id]
+
     # ----- shapes -------------------------------------------------------------------
     def shapes(self) -> Shapes:
         n, s = self.max_entities, self.spatial_size

@@ -174,12 +174,31 @@ class Learner:
                 params = snapshot.decode_snapshot(f.read())
             self.policy.load_state_dict(params)
             return params
+        if self.config.initial_params:
+            self._load_initial_params(self.config.initial_params)
         params = {k: v.detach().cpu().clone() for k, v in self.policy.state_dict().items()}
         tmp = f"{path}.tmp.{os.getpid()}"
         with open(tmp, "wb") as f:
             f.write(snapshot.encode_snapshot(params, self._snapshot_metadata("initial")))
         os.replace(tmp, path)
         return params
+
+    def _load_initial_params(self, path: str) -> None:
+        """learner.initial_params: a snapshot of this same model, or a clear error."""
+        try:
+            with open(path, "rb") as f:
+                params = snapshot.decode_snapshot(f.read())
+        except (OSError, snapshot.SnapshotError) as error:
+            raise LearnerError(f"learner.initial_params {path!r}: {error}") from None
+        mine = self.policy.state_dict()
+        missing, extra = sorted(set(mine) - set(params)), sorted(set(params) - set(mine))
+        wrong = sorted(k for k in set(mine) & set(params) if tuple(mine[k].shape) != tuple(params[k].shape))
+        if missing or extra or wrong:
+            raise LearnerError(f"learner.initial_params {path!r} is not a snapshot of this model: missing "
+                               f"{missing[:3]}, unexpected {extra[:3]}, other shapes {wrong[:3]} (build it with "
+                               f"the same model settings)")
+        self.policy.load_state_dict(params)
+        self.log(f"learner: {self.player_id} starts from {path}")
 
     def _resume(self) -> None:
         state = self.checkpoints.load_latest(self.log)

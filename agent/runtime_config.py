@@ -22,6 +22,10 @@ class LearnerConfig:
     # mini-game learner sharing its cores trained on data ~100 versions old and fell apart.
     # The lag counts from an unroll's first step, so leave room for how long one unroll plays.
     max_policy_lag: int = 0
+    # A safetensors snapshot to start from instead of random parameters (e.g. the behaviour-cloned
+    # policy of `starleague experiment imitation`); it also becomes what a league `reset` returns
+    # exploiters to, as AlphaStar resets them to the supervised policy. "" = random.
+    initial_params: str = ""
     checkpoint_every_seconds: float = 120.0
     # Checkpoints kept on disk (oldest deleted first).
     checkpoint_keep: int = 3

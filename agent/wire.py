@@ -42,7 +42,8 @@ def pack_arrays(arrays: dict[str, np.ndarray]) -> bytes:
     """Named arrays -> uncompressed container bytes."""
     entries, buffers = [], []
     for name, array in arrays.items():
-        array = np.ascontiguousarray(array)
+        array = np.asarray(array)
+        array = np.ascontiguousarray(array).reshape(array.shape)  # ascontiguousarray makes 0-d arrays 1-d
         if array.dtype.str not in ALLOWED_DTYPES:
             raise WireError(f"array {name!r}: dtype {array.dtype} is not a plain numeric dtype")
         entries.append({"name": name, "dtype": array.dtype.str, "shape": list(array.shape), "nbytes": array.nbytes})

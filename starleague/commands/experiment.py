@@ -3,6 +3,7 @@
     starleague experiment minigames [--minutes-per-game 120] [--games MoveToBeacon,...] [--eval-episodes 100]
     starleague experiment vs-bots [--minutes 180] [--eval-every 15] [--eval-games 10]
     starleague experiment replay-ablation [--tasks MoveToBeacon,...] [--seeds 3] [--frames 50000]
+    starleague experiment imitation [--teacher Medium] [--games 40] [--steps 2000] [--eval-games 20]
 
 Each writes bench/results/experiments/<experiment>/ (state.json, results.json, table.md,
 plots) with the command, config, git commit and machine; training runs live under
@@ -72,6 +73,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     common(p)
     p.set_defaults(func=run_replay_ablation)
 
+    p = which.add_parser("imitation", help="behaviour cloning from a built-in bot's games; win rate vs bot levels")
+    p.add_argument("--teacher", default="Medium", help="bot level whose games are imitated")
+    p.add_argument("--opponents", type=_names, default=["VeryEasy", "Easy"], help="levels the teacher plays")
+    p.add_argument("--games", type=int, default=40, help="demonstration games per opponent level")
+    p.add_argument("--steps", type=int, default=2000, help="behaviour-cloning steps")
+    p.add_argument("--checkpoint-every", type=int, default=200, help="steps between checkpoints")
+    p.add_argument("--batch-size", type=int, default=8, help="episodes trained side by side")
+    p.add_argument("--unroll-length", type=int, default=32, help="decisions per truncated-BPTT window")
+    p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument("--eval-games", type=int, default=20, help="games per bot level for the evaluation")
+    p.add_argument("--bots", type=_names, default=["VeryEasy", "Easy"], help="bot levels to evaluate against")
+    common(p)
+    p.set_defaults(func=run_imitation)
+
 
 def _argv() -> list[str]:
     return sys.argv[1:]
@@ -124,5 +139,22 @@ def run_replay_ablation(args: argparse.Namespace) -> int:
                             overrides=args.overrides if args.overrides is not None else replay_ablation.DEFAULT_OVERRIDES,
                             resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir, argv=_argv())
     except (records.ExperimentError, CellError) as error:
+        return _fail(error)
+    return 0
+
+
+def run_imitation(args: argparse.Namespace) -> int:
+    from agent.wire import WireError
+    from starleague.experiments import imitation, records
+
+    _interrupt_on_sigterm()
+    try:
+        imitation.run(teacher=args.teacher, opponents=args.opponents, games=args.games, steps=args.steps,
+                      checkpoint_every=args.checkpoint_every, batch_size=args.batch_size,
+                      unroll_length=args.unroll_length, learning_rate=args.learning_rate, eval_games=args.eval_games,
+                      bots=args.bots,
+                      overrides=args.overrides if args.overrides is not None else imitation.DEFAULT_OVERRIDES,
+                      resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir, argv=_argv())
+    except (records.ExperimentError, WireError, ValueError) as error:
         return _fail(error)
     return 0

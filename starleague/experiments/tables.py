@@ -89,9 +89,22 @@ def win_rate_table(rows: Sequence[dict[str, Any]], bots: Sequence[str]) -> str:
              _row(["---:", "---:", "---:", "---"] + ["---:"] * len(bots))]
     for row in rows:
         cells = [f"{row['seconds'] / 60:.1f}", f"{row['frames']:,}", str(row["steps"]), row["label"]]
-        for bot in bots:
-            r = row["bots"].get(bot)
-            cells.append("-" if r is None else
-                         f"{r['win_rate']:.0%} [{r['ci_low']:.0%}, {r['ci_high']:.0%}] of {r['games']}")
+        cells += [win_rate_cell(row["bots"].get(bot)) for bot in bots]
         lines.append(_row(cells))
     return "\n".join(lines) + "\n"
+
+
+def policy_win_rate_table(rows: Sequence[dict[str, Any]], bots: Sequence[str]) -> str:
+    """One row per policy (label, training steps): win rate [95% CI] per bot level."""
+    lines = [_row(["policy", "training steps"] + [f"vs {b}" for b in bots]),
+             _row(["---", "---:"] + ["---:"] * len(bots))]
+    for row in rows:
+        lines.append(_row([row["label"], str(row["steps"])] + [win_rate_cell(row["bots"].get(bot)) for bot in bots]))
+    return "\n".join(lines) + "\n"
+
+
+def win_rate_cell(result: dict[str, Any] | None) -> str:
+    """'90% [70%, 97%] of 20' from one evaluation's win rate and its interval; '-' when not played."""
+    if result is None:
+        return "-"
+    return f"{result['win_rate']:.0%} [{result['ci_low']:.0%}, {result['ci_high']:.0%}] of {result['games']}"

@@ -1,0 +1,263 @@
+"""Demonstrations: a built-in bot's games, recorded as the policy's own actions.
+
+AlphaStar starts reinforcement learning from a policy trained to imitate human games
+(Vinyals et al. 2019, "Supervised learning"); without one, self-play from random
+parameters rarely discovers "build a depot, a barracks, marines, then attack". Our
+demonstrators are the scripted bots of `sc2env.bots`.
+
+A bot sends any number of commands per step, selects any number of units and places
+buildings anywhere; the policy sends one command per decision, selects at most
+`max_selected_units` of its first `max_entities` entities and targets the centre of a
+grid cell. So the teacher plays *through the policy's action interface*: its commands
+wait in a queue, one is sent per agent step, converted to the policy's heads
+(`command_to_action`), and what is executed is `agent.actions.to_commands` of that action.
+Every recorded action is therefore one the policy can take, legal under the features'
+masks, and the recorded game is the game those actions produced. Commands the policy
+cannot express (an ability outside the action table, units past the entity cap, a target
+the masks forbid) are dropped and counted by reason.
+
+An episode is saved as one SLA1 container (agent.wire, never pickle): the feature arrays
+of every decision ("obs/..."), the actions ("action/...") and the outcome.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import os
+from typing import Callable, Optional
+
+import numpy as np
+
+from agent import wire
+from agent.actions import HEADS, NO_OP, Target, to_commands
+from agent.features import FeatureSpec
+from sc2env.types import Alliance, GameInfo, Observation, RawCommand
+
+EPISODE_SUFFIX = ".sldemo"
+# A whole game's features decode to ~60 KB per decision; 2 GiB holds games of ~30,000 decisions.
+MAX_EPISODE_BYTES = 2 * 1024**3
+OUTCOMES = ("WIN", "LOSS", "DRAW")
+
+
+class DemonstrationError(ValueError):
+    """A command the policy's action space cannot express; `reason` names why (counted)."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def no_op_action(spec: FeatureSpec) -> dict[str, np.ndarray]:
+    """The heads of a no-op, with the values the policy gives unused heads."""
+    action = {head: np.asarray(0, dtype=np.int64) for head in HEADS}
+    action["selected_units"] = np.full(spec.max_selected_units, spec.max_entities, dtype=np.int64)
+    return action
+
+
+def _target_kind(command: RawCommand) -> Target:
+    if command.target_point is not None:
+        return Target.POINT
+    if command.target_unit_tag is not None:
+        return Target.UNIT
+    return Target.NONE
+
+
+def action_type_for(command: RawCommand, spec: FeatureSpec, available: np.ndarray) -> int:
+    """The action type that sends `command`'s ability with its kind of target, among the available ones."""
+    offered = spec.action_types_for_ability(command.ability_id)
+    if not offered.any():
+        raise DemonstrationError("ability_not_in_table", f"ability {command.ability_id} is not in the action table")
+    kind = _target_kind(command)
+    candidates = [a for a in np.flatnonzero(offered) if spec.action_table[a].target is kind]
+    if not candidates:
+        raise DemonstrationError("target_kind", f"ability {command.ability_id} has no action type with a {kind.value} target")
+    legal = [a for a in candidates if available[a]]
+    if not legal:
+        raise DemonstrationError("not_available", f"{spec.action_table[candidates[0]].name} is not available now")
+    return int(legal[0])
+
+
+def command_to_action(command: RawCommand, features: dict[str, np.ndarray], entity_tags: np.ndarray,
+                      spec: FeatureSpec, game_info: GameInfo) -> tuple[dict[str, np.ndarray], tuple[int, ...]]:
+    """One bot command -> the policy's heads for `features`, and the unit tags it left out.
+
+    The first `max_selected_units` of the command's units that are entities and may use the
+    ability are selected; the others come back for a later step. `entity_tags[i]` is the tag of
+    entity i (obs.units["tag"][spec.entity_rows(obs)]). Raises DemonstrationError.
+    """
+    a = action_type_for(command, spec, np.asarray(features["available_actions"]))
+    kind = spec.action_table[a]
+    action = no_op_action(spec)
+    action["action_type"] = np.asarray(a, dtype=np.int64)
+    if kind.queueable:
+        action["queued"] = np.asarray(int(command.queued), dtype=np.int64)
+    index_of = {int(tag): i for i, tag in enumerate(entity_tags)}
+    types, alliances = features["entity_type"], features["entity_alliance"]
+    tags = tuple(dict.fromkeys(int(t) for t in command.unit_tags))  # a repeated tag is one unit
+    selectable = [index_of[t] for t in tags
+                  if t in index_of and alliances[index_of[t]] == int(Alliance.Self)
+                  and spec.unit_type_can_do[types[index_of[t]], a]]
+    if not selectable:
+        raise DemonstrationError("no_selectable_unit", f"{kind.name}: none of its {len(command.unit_tags)} units "
+                                                        f"is an own entity that may use it")
+    chosen = selectable[: spec.max_selected_units]
+    action["selected_units"][: len(chosen)] = chosen
+    chosen_tags = {int(entity_tags[i]) for i in chosen}
+    left = tuple(t for t in tags if t not in chosen_tags and t in index_of)
+    if kind.target is Target.UNIT:
+        target = index_of.get(int(command.target_unit_tag))
+        if target is None:
+            raise DemonstrationError("target_not_entity", f"{kind.name}: target {command.target_unit_tag} is not an entity")
+        if not (features["entity_mask"][target] and spec.target_alliance_ok[a, alliances[target]]
+                and spec.target_type_ok[types[target], a]):
+            raise DemonstrationError("target_not_legal", f"{kind.name}: entity {target} may not be its target")
+        action["target_unit"] = np.asarray(target, dtype=np.int64)
+    elif kind.target is Target.POINT:
+        x, y = command.target_point
+        action["target_location"] = np.asarray(spec.point_to_cell(np.float64(x), np.float64(y), game_info), dtype=np.int64)
+    return action, left
+
+
+@dataclasses.dataclass
+class TeacherStats:
+    bot_commands: int = 0  # commands the bot sent
+    executed: int = 0  # actions sent (a command with many units can take several)
+    no_ops: int = 0  # steps with nothing queued
+    dropped: collections.Counter = dataclasses.field(default_factory=collections.Counter)  # reason -> commands
+
+
+class Teacher:
+    """A bot playing one command per agent step through the policy's action space."""
+
+    def __init__(self, bot, spec: FeatureSpec, stats: Optional[TeacherStats] = None):
+        self.bot = bot
+        self.spec = spec
+        self.stats = stats if stats is not None else TeacherStats()
+        self.pending: collections.deque[RawCommand] = collections.deque()
+
+    def act(self, obs: Observation, game_info: GameInfo,
+            features: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], list[RawCommand]]:
+        """This step's action (heads) and the commands that carry it out."""
+        if not self.pending:
+            fresh = self.bot.act(obs, game_info)
+            self.stats.bot_commands += len(fresh)
+            self.pending.extend(fresh)
+        entity_tags = obs.units["tag"][self.spec.entity_rows(obs)]
+        while self.pending:
+            command = self.pending.popleft()
+            try:
+                action, left = command_to_action(command, features, entity_tags, self.spec, game_info)
+            except DemonstrationError as error:
+                self.stats.dropped[error.reason] += 1
+                continue
+            if left:  # the rest of a big selection goes next step, ahead of the queue
+                self.pending.appendleft(dataclasses.replace(command, unit_tags=left))
+            self.stats.executed += 1
+            return action, to_commands(action, obs, game_info, self.spec)
+        self.stats.no_ops += 1
+        return no_op_action(self.spec), []
+
+
+@dataclasses.dataclass
+class Episode:
+    """One recorded game of the teacher's seat: features and actions per decision."""
+
+    obs: dict[str, np.ndarray]  # {feature: [N, ...]}
+    actions: dict[str, np.ndarray]  # {head: [N, ...]}
+    outcome: str  # WIN / LOSS / DRAW for the teacher's seat
+    game_loops: int
+
+    @property
+    def length(self) -> int:
+        return int(self.actions["action_type"].shape[0])
+
+
+def record_episode(env, teacher: Teacher, spec: FeatureSpec) -> Episode:
+    """Play one game in `env` (seat 0 = the teacher) to the end; every agent step is a decision."""
+    from agent.actor import OUTCOME_BY_RESULT
+
+    timestep = env.reset()[0]
+    rows_obs, rows_actions = [], []
+    last_action = None
+    while not timestep.last():
+        features = spec.encode(timestep.observation, env.game_info, last_action)
+        action, commands = teacher.act(timestep.observation, env.game_info, features)
+        rows_obs.append(features)
+        rows_actions.append(action)
+        last_action = action
+        timestep = env.step([commands])[0]
+    if not rows_actions:
+        raise DemonstrationError("empty_game", "the game ended before the first decision")
+    return Episode(FeatureSpec.stack(rows_obs), FeatureSpec.stack(rows_actions),
+                   OUTCOME_BY_RESULT.get(int(timestep.result), "DRAW"), int(timestep.observation.game_loop))
+
+
+def save_episode(path: str, episode: Episode) -> str:
+    arrays = {f"obs/{k}": v for k, v in episode.obs.items()}
+    arrays.update({f"action/{k}": v for k, v in episode.actions.items()})
+    arrays["outcome"] = np.asarray(OUTCOMES.index(episode.outcome), dtype=np.int64)
+    arrays["game_loops"] = np.asarray(episode.game_loops, dtype=np.int64)
+    tmp = f"{path}.tmp.{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(wire.encode_arrays(arrays))
+    os.replace(tmp, path)
+    return path
+
+
+def load_episode(path: str, spec: FeatureSpec) -> Episode:
+    """Read and check one episode file against `spec`; raises wire.WireError on anything wrong."""
+    with open(path, "rb") as f:
+        arrays = wire.decode_arrays(f.read(), max_decoded_bytes=MAX_EPISODE_BYTES)
+    obs = {k[4:]: v for k, v in arrays.items() if k.startswith("obs/")}
+    actions = {k[7:]: v for k, v in arrays.items() if k.startswith("action/")}
+    try:
+        outcome = OUTCOMES[int(arrays["outcome"])]
+        game_loops = int(arrays["game_loops"])
+    except (KeyError, IndexError, TypeError) as error:
+        raise wire.WireError(f"{path}: no valid outcome / game_loops ({error})") from None
+    length = actions.get("action_type", np.zeros(0)).shape[0]
+    for group, got, shapes in (("obs", obs, spec.shapes()), ("action", actions, spec.action_shapes())):
+        if set(got) != set(shapes):
+            raise wire.WireError(f"{path}: {group} arrays {sorted(got)} do not match the model's {sorted(shapes)}")
+        for name, (shape, dtype) in shapes.items():
+            if got[name].shape != (length, *shape) or got[name].dtype != dtype:
+                raise wire.WireError(f"{path}: {group}/{name} is {got[name].shape} {got[name].dtype}, "
+                                     f"expected {(length, *shape)} {dtype}")
+    if length == 0:
+        raise wire.WireError(f"{path}: the episode has no decisions")
+    return Episode(obs, actions, outcome, game_loops)
+
+
+def record_games(out_dir: str, teacher_level: str, opponents: list[str], games: int, spec: FeatureSpec,
+                 env_settings: dict, seed: int, log: Callable[[str], None] = print) -> dict:
+    """`games` games of the teacher bot against each opponent level, saved under out_dir."""
+    from sc2env.bots import TerranBot, profile_for
+    from sc2env.env import make_env
+    from sc2env.types import AgentPlayer, BotPlayer, Difficulty
+
+    os.makedirs(out_dir, exist_ok=True)
+    stats = TeacherStats()
+    summary = {"teacher": teacher_level, "games": [], "stats": {}}
+    for i, opponent in enumerate(opponents):
+        for g in range(games):
+            game_seed = seed + 1000 * i + g
+            env = make_env(backend=env_settings.get("backend", "embedded"), map=env_settings.get("map", "Simple64"),
+                           players=[AgentPlayer(), BotPlayer(difficulty=Difficulty.parse(opponent))],
+                           step_mul=env_settings.get("step_mul", 8), seed=game_seed,
+                           game_loop_limit=env_settings.get("game_loop_limit", 22400))
+            try:
+                bot = TerranBot(profile_for(Difficulty.parse(teacher_level)), seed=game_seed)
+                episode = record_episode(env, Teacher(bot, spec, stats), spec)
+            finally:
+                env.close()
+            name = f"{teacher_level}-vs-{opponent}-seed{game_seed}{EPISODE_SUFFIX}"
+            save_episode(os.path.join(out_dir, name), episode)
+            summary["games"].append({"file": name, "opponent": opponent, "seed": game_seed,
+                                     "outcome": episode.outcome, "decisions": episode.length,
+                                     "game_loops": episode.game_loops})
+            log(f"demonstrations: {name}: {episode.outcome} after {episode.game_loops} loops, "
+                f"{episode.length} decisions")
+    summary["stats"] = {"bot_commands": stats.bot_commands, "executed": stats.executed, "no_ops": stats.no_ops,
+                        "dropped": dict(stats.dropped)}
+    return summary

@@ -1,0 +1,213 @@
+"""`starleague experiment imitation`: behaviour cloning from a built-in bot, evaluated against the ladder.
+
+AlphaStar's supervised stage with a scripted teacher (agent.demonstration, agent.imitation):
+  1. demonstrations: `games` games of the teacher level against each opponent level, played
+     through the policy's action interface (runs/experiments/imitation/demos; files already
+     there are reused on --resume);
+  2. training: `steps` behaviour-cloning steps on all but every tenth episode (held out for the
+     validation loss), checkpointed every `checkpoint_every` steps (parameters as safetensors,
+     Adam's state through torch.save / torch.load(weights_only=True)); --resume continues;
+  3. evaluation: the cloned policy (sampling, as an actor does) and the untrained one against
+     the `bots` levels with starleague.evaluate, as `starleague experiment vs-bots` does.
+The cloned policy is written to runs/experiments/imitation/policy.safetensors: a league starts
+from it with `--set learner.initial_params=<that file>` (and the same model settings).
+Results: bench/results/experiments/imitation/ (results.json, table.md, loss.svg).
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+from typing import Any, Callable, Optional, Sequence
+
+from starleague.experiments import plots, readme, records, tables
+
+EXPERIMENT = "imitation"
+DEFAULT_OVERRIDES = ("model.max_selected_units=16",)
+HELD_OUT_EVERY = 10  # every tenth episode is validation data
+
+
+def _env_settings(env_config) -> dict[str, Any]:
+    return {"backend": env_config.backend, "map": env_config.map, "step_mul": env_config.step_mul,
+            "game_loop_limit": env_config.game_loop_limit}
+
+
+def record_demonstrations(cell: dict[str, Any], demos_dir: str, teacher: str, opponents: Sequence[str], games: int,
+                          spec, env_config, seed: int, log: Callable[[str], None]) -> None:
+    from agent.demonstration import record_games
+
+    summary = record_games(demos_dir, teacher, list(opponents), games, spec, _env_settings(env_config), seed, log)
+    wins = sum(g["outcome"] == "WIN" for g in summary["games"])
+    cell.update(status="done", games=summary["games"], teacher_stats=summary["stats"],
+                teacher_win_rate=wins / max(len(summary["games"]), 1))
+
+
+def _save_params(policy, path: str, model: dict[str, Any], version: str) -> None:
+    from agent import snapshot
+
+    tmp = f"{path}.tmp.{os.getpid()}"
+    with open(tmp, "wb") as f:
+        f.write(snapshot.encode_snapshot(policy.state_dict(), {"player_id": "imitation", "version": version,
+                                                               "model_config": json.dumps(model, sort_keys=True)}))
+    os.replace(tmp, path)
+
+
+def train_policy(state: records.ExperimentState, cell: dict[str, Any], run_dir: str, model: dict[str, Any],
+                 episodes: list, held_out: list, steps: int, checkpoint_every: int, batch_size: int,
+                 unroll_length: int, learning_rate: float, seed: int, log: Callable[[str], None]) -> str:
+    """Behaviour cloning to `steps` (resuming from the last checkpoint); returns the policy file."""
+    import torch
+
+    from agent import imitation, snapshot
+    from agent.model.config import ModelConfig
+    from agent.model.policy import build_policy
+
+    torch.manual_seed(seed)
+    policy = build_policy(ModelConfig(**model))
+    trainer = imitation.BehaviourCloning(policy, episodes, batch_size, unroll_length, learning_rate, seed=seed)
+    params_path = os.path.join(run_dir, "training.safetensors")
+    optimizer_path = os.path.join(run_dir, "training-optimizer.pt")
+    done = int(cell.get("steps", 0))
+    if done and os.path.exists(params_path) and os.path.exists(optimizer_path):
+        with open(params_path, "rb") as f:
+            policy.load_state_dict(snapshot.decode_snapshot(f.read()))
+        trainer.optimizer.load_state_dict(torch.load(optimizer_path, map_location="cpu", weights_only=True))
+        log(f"imitation: resuming behaviour cloning at step {done}")
+    else:
+        done = 0
+        cell.update(curve=[], validation=[])
+        cell["validation"].append({"step": 0, **imitation.evaluate_nll(policy, held_out, unroll_length)})
+    window: list[dict[str, float]] = []
+    while done < steps:
+        metrics = trainer.step()
+        done += 1
+        window.append(metrics)
+        if done % 10 == 0:
+            cell["curve"].append({"step": done, "loss": sum(m["loss/imitation"] for m in window) / len(window)})
+            window = []
+        if done % checkpoint_every == 0 or done == steps:
+            validation = imitation.evaluate_nll(policy, held_out, unroll_length)
+            cell["validation"].append({"step": done, **validation})
+            _save_params(policy, params_path, model, str(done))
+            torch.save(trainer.optimizer.state_dict(), optimizer_path)
+            state.update("training", steps=done)
+            log(f"imitation: step {done}/{steps}: training loss {cell['curve'][-1]['loss']:.3f}, held-out loss "
+                f"{validation['loss/imitation']:.3f}, action type right (p > 0.5) "
+                f"{validation['accuracy/action_type>0.5']:.0%}")
+    policy_path = os.path.join(run_dir, "policy.safetensors")
+    _save_params(policy, policy_path, model, str(done))
+    state.update("training", status="done", steps=done)
+    return policy_path
+
+
+def run(teacher: str = "Medium", opponents: Sequence[str] = ("VeryEasy", "Easy"), games: int = 40,
+        steps: int = 2000, checkpoint_every: int = 200, batch_size: int = 8, unroll_length: int = 32,
+        learning_rate: float = 1e-3, eval_games: int = 20, bots: Sequence[str] = ("VeryEasy", "Easy"),
+        overrides: Sequence[str] = DEFAULT_OVERRIDES, seed: int = 0, resume: bool = False,
+        results_dir: Optional[str] = None, runs_dir: Optional[str] = None, argv: Optional[list[str]] = None,
+        log: Callable[[str], None] = print) -> dict[str, Any]:
+    from agent.demonstration import EPISODE_SUFFIX, load_episode
+    from agent.features import FeatureSpec
+    from agent.model.config import ModelConfig
+    from agent.model.policy import build_policy
+    from starleague.config import build_config, to_dict
+    from starleague.experiments.vs_bots import evaluate_checkpoint
+
+    results_dir = results_dir or os.path.join(records.RESULTS_ROOT, EXPERIMENT)
+    run_dir = os.path.abspath(runs_dir or os.path.join(records.RUNS_ROOT, EXPERIMENT))
+    settings = {"teacher": teacher, "opponents": list(opponents), "games": games, "steps": steps,
+                "checkpoint_every": checkpoint_every, "batch_size": batch_size, "unroll_length": unroll_length,
+                "learning_rate": learning_rate, "eval_games": eval_games, "bots": list(bots),
+                "overrides": list(overrides), "preset": "tiny", "seed": seed}
+    state = records.ExperimentState(results_dir, EXPERIMENT, settings, resume,
+                                    fixed=("teacher", "opponents", "games", "overrides", "preset", "seed",
+                                           "batch_size", "unroll_length"))
+    state.begin(argv)
+    config = build_config("tiny", list(overrides))
+    model = to_dict(config.model)
+    spec = FeatureSpec(ModelConfig(**model))
+    demos_dir = os.path.join(run_dir, "demos")
+    os.makedirs(run_dir, exist_ok=True)
+
+    demos = state.cell("demonstrations")
+    if demos["status"] != "done":
+        for stale in glob.glob(os.path.join(demos_dir, f"*{EPISODE_SUFFIX}")):
+            os.remove(stale)  # a half-recorded set is recorded again: the games are seeded
+        log(f"imitation: recording {games} games of {teacher} against each of {', '.join(opponents)}")
+        record_demonstrations(demos, demos_dir, teacher, opponents, games, spec, config.env, seed, log)
+        state.save()
+    paths = [os.path.join(demos_dir, g["file"]) for g in demos["games"]]
+    episodes = [load_episode(p, spec) for p in paths]
+    train_set = [e for i, e in enumerate(episodes) if i % HELD_OUT_EVERY != HELD_OUT_EVERY - 1]
+    held_out = [e for i, e in enumerate(episodes) if i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1] or episodes[-1:]
+    log(f"imitation: {len(train_set)} training episodes ({sum(e.length for e in train_set)} decisions), "
+        f"{len(held_out)} held out")
+
+    training = state.cell("training", steps=0)
+    policy_path = os.path.join(run_dir, "policy.safetensors")
+    if training["status"] != "done" or int(training.get("steps", 0)) < steps or not os.path.exists(policy_path):
+        policy_path = train_policy(state, training, run_dir, model, train_set, held_out, steps, checkpoint_every,
+                                   batch_size, unroll_length, learning_rate, seed, log)
+        if "evaluation" in state.data["cells"]:
+            state.update("evaluation", status="pending")  # a longer training is evaluated again
+
+    evaluation = state.cell("evaluation")
+    if evaluation["status"] != "done":
+        untrained_path = os.path.join(run_dir, "untrained.safetensors")
+        import torch
+
+        torch.manual_seed(seed)
+        _save_params(build_policy(ModelConfig(**model)), untrained_path, model, "0")
+        log(f"imitation: evaluating the cloned policy against {', '.join(bots)} x {eval_games}")
+        cloned = evaluate_checkpoint(policy_path, bots, eval_games, config.env, seed=700_000_000)
+        log(f"imitation: evaluating the untrained policy against {', '.join(bots)} x {eval_games}")
+        untrained = evaluate_checkpoint(untrained_path, bots, eval_games, config.env, seed=700_000_000)
+        state.update("evaluation", status="done", cloned=cloned, untrained=untrained, policy=policy_path)
+    return write_report(state, bots, results_dir, echo=True)
+
+
+def write_report(state: records.ExperimentState, bots: Sequence[str], results_dir: str,
+                 echo: bool = False) -> dict[str, Any]:
+    cells = state.data["cells"]
+    settings = state.data["settings"]
+    demos, training, evaluation = (cells.get(k, {}) for k in ("demonstrations", "training", "evaluation"))
+    rows = []
+    if evaluation.get("status") == "done":
+        rows.append({**evaluation["untrained"], "label": "untrained (random parameters)", "steps": 0})
+        rows.append({**evaluation["cloned"], "label": f"cloned from {settings['teacher']}",
+                     "steps": int(training.get("steps", 0))})
+    table = tables.policy_win_rate_table(rows, bots) if rows else "Not evaluated yet.\n"
+    curve = training.get("curve", [])
+    validation = training.get("validation", [])
+    if curve:
+        series = [("training loss (mean of 10 steps)", [c["step"] for c in curve], [c["loss"] for c in curve])]
+        if validation:
+            series.append(("held-out loss", [v["step"] for v in validation], [v["loss/imitation"] for v in validation]))
+        records.write_text(os.path.join(results_dir, "loss.svg"), plots.line_chart(
+            series, "behaviour cloning: -log pi(teacher's action), summed over the heads used", "step", "loss"))
+    stats = demos.get("teacher_stats", {})
+    last = validation[-1] if validation else {}
+    decisions = sum(g["decisions"] for g in demos.get("games", []))
+    text = (f"# Behaviour cloning from the built-in {settings['teacher']} bot (Simple64, tiny preset)\n\n"
+            f"Demonstrations: {len(demos.get('games', []))} games of {settings['teacher']} against "
+            f"{', '.join(settings['opponents'])} ({decisions} decisions), played through the policy's action "
+            f"interface; the teacher won {demos.get('teacher_win_rate', 0.0):.0%} of them. Bot commands: "
+            f"{stats.get('bot_commands', 0)}, actions sent: {stats.get('executed', 0)}, dropped: "
+            f"{stats.get('dropped', {})}.\n\n"
+            f"Training: {training.get('steps', 0)} steps of {settings['batch_size']} x {settings['unroll_length']} "
+            f"decisions; held-out loss {last.get('loss/imitation', float('nan')):.3f} (action type right with "
+            f"p > 0.5 in {last.get('accuracy/action_type>0.5', 0.0):.0%} of held-out decisions).\n\n"
+            f"Win rate [95% Wilson interval] per bot level (draws count half), sampling actions as an actor does:\n\n"
+            f"{table}\n"
+            f"Invocations: " + "; ".join(f"`{i['command']}` at {i['git_commit']} ({i['time_utc']})"
+                                        for i in state.data["invocations"]) + "\n")
+    records.write_text(os.path.join(results_dir, "table.md"), text)
+    summary = {"experiment": EXPERIMENT, "settings": settings, "invocations": state.data["invocations"],
+               "demonstrations": {k: v for k, v in demos.items() if k != "games"},
+               "games": demos.get("games", []), "training": training, "evaluation": evaluation}
+    records.write_json(os.path.join(results_dir, "results.json"), summary)
+    readme.write_readme(os.path.dirname(os.path.abspath(results_dir)))
+    if echo:
+        print(table)
+    return summary
