@@ -12,6 +12,7 @@ a snapshot (uploaded with PutSnapshot) and to reset to its initial parameters.
 from __future__ import annotations
 
 import concurrent.futures
+import copy
 import dataclasses
 import glob
 import json
@@ -142,6 +143,7 @@ class Learner:
         self.league = league
         self._replay = self._make_replay()
         self._initial_params = self._initial_parameters()
+        self.teacher = self._make_teacher()
         if resume:
             self._resume()
         self._publish()
@@ -182,6 +184,21 @@ class Learner:
             f.write(snapshot.encode_snapshot(params, self._snapshot_metadata("initial")))
         os.replace(tmp, path)
         return params
+
+    def _make_teacher(self) -> torch.nn.Module | None:
+        """rl.teacher_kl_cost > 0: a frozen copy of the policy at learner.initial_params (AlphaStar's KL
+        towards the supervised policy). The copy lives on the learner's device beside the policy."""
+        if self.rl_config.teacher_kl_cost <= 0.0:
+            return None
+        if not self.config.initial_params:
+            raise LearnerError("rl.teacher_kl_cost > 0 needs learner.initial_params: the KL term pulls the policy "
+                               "towards the policy in that file (e.g. the behaviour-cloned one)")
+        teacher = copy.deepcopy(self.policy)
+        with open(self.config.initial_params, "rb") as f:
+            teacher.load_state_dict(snapshot.decode_snapshot(f.read()))
+        for parameter in teacher.parameters():
+            parameter.requires_grad_(False)
+        return teacher.eval()
 
     def _load_initial_params(self, path: str) -> None:
         """learner.initial_params: a snapshot of this same model, or a clear error."""
@@ -341,7 +358,7 @@ class Learner:
                 lag = (self.progress.version - batch.policy_version).float().mean().item()
                 self.policy.train()
                 metrics = learning.learn(batch, self.policy, self.optimizer, self.rl_config, self.config.max_grad_norm,
-                                         self.config.precision)
+                                         self.config.precision, teacher=self.teacher)
                 p = self.progress
                 p.steps += 1
                 p.frames += env_frames

@@ -80,11 +80,20 @@ def forward_precision(precision: str, device: torch.device | str):
 
 def learn(
     batch: Batch, policy: torch.nn.Module, optimizer: torch.optim.Optimizer, config: RLConfig, max_grad_norm: float,
-    precision: str = "fp32",
+    precision: str = "fp32", teacher: torch.nn.Module | None = None,
 ) -> dict[str, float]:
-    """One IMPALA learner step on `batch`; returns scalar metrics."""
+    """One IMPALA learner step on `batch`; returns scalar metrics.
+
+    `teacher` (frozen, e.g. the behaviour-cloned policy) scores the same actions; the KL from
+    its distributions to the policy's, every head the action uses, is the rl.teacher_kl_cost term.
+    """
     with forward_precision(precision, batch.reward.device):
         out = policy.evaluate(batch.obs, batch.actions, batch.first, batch.state)
+        if teacher is not None:
+            # The teacher's own core state at row 0 is not known (the actor ran the policy, not
+            # the teacher); the policy's is the nearest estimate while the two are close.
+            with torch.no_grad():
+                taught = teacher.evaluate(batch.obs, batch.actions, batch.first, batch.state)
     out = out._replace(
         logp={h: v.float() for h, v in out.logp.items()},
         entropy={h: v.float() for h, v in out.entropy.items()},
@@ -92,6 +101,10 @@ def learn(
     )
     # Row T only gives the bootstrap value V(x_T); the loss is over rows 0..T-1.
     rows = slice(0, -1)
+    kl_inputs = {}
+    if teacher is not None:
+        kl_inputs = {"teacher_logits": {h: v[rows].float() for h, v in taught.log_probs.items()},
+                     "target_logits": {h: v[rows].float() for h, v in out.log_probs.items()}}
     losses = compute_loss(
         target_logp={h: lp[rows] for h, lp in out.logp.items()},
         behaviour_logp={h: batch.behaviour_logp[h][rows] for h in out.logp},
@@ -102,6 +115,7 @@ def learn(
         rewards=batch.reward,
         discounts=config.discount * batch.discount,
         config=config,
+        **kl_inputs,
     )
     optimizer.zero_grad(set_to_none=True)
     losses.total.backward()

@@ -20,6 +20,7 @@ class Choice(NamedTuple):
     index: Tensor  # int64 [M]
     logp: Tensor  # [M]
     entropy: Tensor  # [M], over the legal choices
+    log_probs: Optional[Tensor] = None  # [M, A]: the whole masked distribution (for a KL)
 
 
 def choose(logits: Tensor, legal: Tensor, given: Optional[Tensor] = None, deterministic: bool = False) -> Choice:
@@ -35,4 +36,4 @@ def choose(logits: Tensor, legal: Tensor, given: Optional[Tensor] = None, determ
         index = (logits - torch.log(-torch.log(uniform))).argmax(-1)
     logp = log_probs.gather(-1, index.unsqueeze(-1)).squeeze(-1)
     entropy = -(log_probs.exp() * log_probs).sum(-1)
-    return Choice(index, logp, entropy)
+    return Choice(index, logp, entropy, log_probs)

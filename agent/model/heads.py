@@ -43,6 +43,10 @@ class HeadOutputs:
     logp: dict[str, Tensor]  # [M], 0 where unused
     entropy: dict[str, Tensor]  # [M], 0 where unused
     used: dict[str, Tensor]  # [M] bool
+    # head -> the masked log-distribution each choice was made from: [M, A_h], or [M, K, N+1]
+    # for selected_units (one row per pick, all-zero rows after the selection ended; only when
+    # scoring given actions).
+    log_probs: dict[str, Tensor] = dataclasses.field(default_factory=dict)
 
 
 def _mlp(inp: int, hidden: int, out: int) -> nn.Sequential:
@@ -108,6 +112,7 @@ class ActionHeads(nn.Module):
             out.logp[head] = choice.logp * used
             out.entropy[head] = choice.entropy * used
             out.used[head] = used
+            out.log_probs[head] = choice.log_probs
 
         m = x.core.shape[0]
         # 1. action type
@@ -170,7 +175,7 @@ class ActionHeads(nn.Module):
         query_state = ar
         logp = torch.zeros(m, device=ar.device)
         entropy = torch.zeros(m, device=ar.device)
-        values = []
+        values, step_log_probs = [], []
         for k in range(self.max_selected):
             legal = torch.cat([legal_units & ~picked, torch.full((m, 1), k > 0, device=ar.device)], dim=1)
             logits = torch.einsum("mnp,mp->mn", keys, self.select_query(torch.relu(query_state)))
@@ -178,6 +183,8 @@ class ActionHeads(nn.Module):
             active = ~done
             index = torch.where(active, choice.index, torch.full_like(choice.index, n))
             logp = logp + choice.logp * active
+            if given is not None:  # scoring (the learner): keep each pick's distribution for a KL
+                step_log_probs.append(choice.log_probs * active.unsqueeze(-1))
             entropy = entropy + choice.entropy * active
             values.append(index)
             chosen_key = keys.gather(1, index[:, None, None].expand(-1, 1, keys.shape[-1])).squeeze(1)
@@ -193,7 +200,8 @@ class ActionHeads(nn.Module):
                 values += [torch.full_like(index, n)] * (self.max_selected - k - 1)
                 break
         selected = torch.stack(values, dim=1)
-        record("selected_units", Choice(selected, logp, entropy), used, selected)
+        log_probs = torch.stack(step_log_probs, dim=1) if step_log_probs else None
+        record("selected_units", Choice(selected, logp, entropy, log_probs), used, selected)
         picked_keys = keys[:, :n] * picked.unsqueeze(-1).to(keys.dtype)
         mean_key = picked_keys.sum(1) / picked.sum(1, keepdim=True).clamp(min=1).to(keys.dtype)
         return ar + self.ar_selected(mean_key) * used.unsqueeze(-1).to(ar.dtype)

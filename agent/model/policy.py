@@ -39,6 +39,8 @@ class EvalOutput(NamedTuple):
     entropy: dict[str, Tensor]  # head -> [T, B], over legal choices, 0 where unused
     baseline: Tensor  # [T, B]
     final_state: tuple[Tensor, ...]  # each [B, ...]
+    # head -> the masked log-distributions [T, B, A_h] (selected_units [T, B, K, N+1]), for a KL
+    log_probs: Optional[dict[str, Tensor]] = None
 
 
 class Baseline(nn.Module):
@@ -112,7 +114,8 @@ class Policy(nn.Module):
         heads = self.heads(self._head_inputs(core, entities, map_skip, flat), given)
         unflat = lambda d: {name: value.view(t, b) for name, value in d.items()}  # noqa: E731
         return EvalOutput(
-            unflat(heads.logp), unflat(heads.used), unflat(heads.entropy), self.baseline(core, flat).view(t, b), final_state
+            unflat(heads.logp), unflat(heads.used), unflat(heads.entropy), self.baseline(core, flat).view(t, b), final_state,
+            {name: value.view(t, b, *value.shape[1:]) for name, value in heads.log_probs.items()},
         )
 
 

@@ -32,7 +32,8 @@ class RLConfig:
     # value of enemy units and structures killed), as pysc2's score reward; 0 = off. A win
     # arrives once after thousands of steps; the score rewards mining and fighting on the way.
     score_reward_scale: float = 0.0
-    # KL(teacher || policy) per used head (distillation, e.g. towards a supervised policy); 0 = off.
+    # KL(teacher || policy) per used head, the teacher being the policy at learner.initial_params
+    # (AlphaStar: the supervised policy; here e.g. the behaviour-cloned one); 0 = off.
     teacher_kl_cost: float = 0.0
     # Share of each learner batch drawn from the replay buffer (0 = no replay).
     replay_proportion: float = 0.0

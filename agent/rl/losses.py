@@ -64,7 +64,12 @@ def entropy_bonus(entropies: Heads, used: Heads, weights: Mapping[str, float]) -
 
 def teacher_kl(teacher_logits: Heads, target_logits: Heads, used: Heads,
                legal: Heads | None = None) -> dict[str, torch.Tensor]:
-    """{head: KL(teacher_h || pi_h) masked to the steps that use the head}, each [T, B]."""
+    """{head: KL(teacher_h || pi_h) masked to the steps that use the head}, each [T, B].
+
+    Logits are [T, B, A_h]; a pointer head that picks several times gives [T, B, K, A_h] (one
+    distribution per pick) and its KL is the sum over the picks. Normalised log-probabilities
+    serve as logits (the model's masked log-distributions, EvalOutput.log_probs).
+    """
     check_heads("teacher_logits", teacher_logits, None)
     out = {}
     for head, teacher in teacher_logits.items():
@@ -73,9 +78,14 @@ def teacher_kl(teacher_logits: Heads, target_logits: Heads, used: Heads,
         if head not in used:
             raise RLInputError(f"teacher_logits: head {head!r} is not one of the action's heads {sorted(used)}")
         student = check_tensor(f"target_logits[{head!r}]", target_logits[head])
-        check_tensor(f"target_logits[{head!r}]", student, (*used[head].shape, student.shape[-1] if student.dim() else 0))
+        steps = tuple(used[head].shape)
+        if student.dim() < 3 or tuple(student.shape[:2]) != steps:
+            raise RLInputError(f"target_logits[{head!r}]: expected [{steps[0]}, {steps[1]}, (picks,) choices], "
+                               f"got {tuple(student.shape)}")
         check_tensor(f"teacher_logits[{head!r}]", teacher, tuple(student.shape), like=student)
         kl = categorical_kl(teacher.detach(), student, None if legal is None else legal.get(head))
+        if kl.dim() > 2:  # the picks of a pointer head
+            kl = kl.flatten(2).sum(-1)
         out[head] = torch.where(used[head], kl, torch.zeros_like(kl))
     return out
 

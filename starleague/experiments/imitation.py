@@ -83,10 +83,11 @@ def train_policy(state: records.ExperimentState, cell: dict[str, Any], run_dir: 
         metrics = trainer.step()
         done += 1
         window.append(metrics)
-        if done % 10 == 0:
+        checkpoint = done % checkpoint_every == 0 or done == steps
+        if done % 10 == 0 or checkpoint:
             cell["curve"].append({"step": done, "loss": sum(m["loss/imitation"] for m in window) / len(window)})
             window = []
-        if done % checkpoint_every == 0 or done == steps:
+        if checkpoint:
             validation = imitation.evaluate_nll(policy, held_out, unroll_length)
             cell["validation"].append({"step": done, **validation})
             _save_params(policy, params_path, model, str(done))
@@ -181,7 +182,7 @@ def write_report(state: records.ExperimentState, bots: Sequence[str], results_di
     curve = training.get("curve", [])
     validation = training.get("validation", [])
     if curve:
-        series = [("training loss (mean of 10 steps)", [c["step"] for c in curve], [c["loss"] for c in curve])]
+        series = [("training loss (mean over up to 10 steps)", [c["step"] for c in curve], [c["loss"] for c in curve])]
         if validation:
             series.append(("held-out loss", [v["step"] for v in validation], [v["loss/imitation"] for v in validation]))
         records.write_text(os.path.join(results_dir, "loss.svg"), plots.line_chart(

@@ -265,3 +265,31 @@ def test_replay_ablation_stops_on_sigterm_with_no_process_left(tmp_path):
     assert "stopped; --resume continues it" in output, output[-3000:]
     assert output.count("learner on localhost") == 2  # no queued cell started after the signal
     assert cell_processes() == []
+
+
+@pytest.mark.timeout(400)
+def test_imitation_records_clones_evaluates_then_resumes_the_cloning(tmp_path):
+    """Demonstrations -> behaviour cloning -> evaluation; a longer --resume continues the cloning
+    from its checkpoint (the demonstrations are not played again) and evaluates again."""
+    res, runs = str(tmp_path / "res"), str(tmp_path / "runs")
+    small = ["model.max_entities=16", "model.spatial_size=16", "model.max_selected_units=8", "env.game_loop_limit=800"]
+    args = ["imitation", "--opponents", "VeryEasy", "--games", "2", "--checkpoint-every", "2", "--batch-size", "2",
+            "--unroll-length", "8", "--eval-games", "1", "--bots", "VeryEasy", "--results-dir", res, "--runs-dir", runs,
+            *_sets(small)]
+    first = _experiment([*args, "--steps", "4"], timeout=300)
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    summary = json.load(open(os.path.join(res, "results.json")))
+    assert [g["decisions"] for g in summary["games"]] == [100, 100]  # 800 loops at step_mul 8
+    assert summary["training"]["steps"] == 4 and [v["step"] for v in summary["training"]["validation"]] == [0, 2, 4]
+    assert summary["evaluation"]["cloned"]["bots"]["VeryEasy"]["games"] == 1
+    assert os.path.exists(os.path.join(runs, "policy.safetensors"))
+    for name in ("table.md", "loss.svg", "state.json"):
+        assert os.path.exists(os.path.join(res, name)), name
+    assert "cloned from Medium" in open(os.path.join(res, "table.md")).read()
+
+    again = _experiment([*args, "--steps", "6", "--resume"], timeout=300)
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert "resuming behaviour cloning at step 4" in again.stdout and "recording" not in again.stdout
+    summary = json.load(open(os.path.join(res, "results.json")))
+    assert summary["training"]["steps"] == 6 and [v["step"] for v in summary["training"]["validation"]][-1] == 6
+    assert len(summary["invocations"]) == 2 and summary["evaluation"]["status"] == "done"

@@ -276,3 +276,19 @@ def test_config_fields_are_settable_from_the_command_line():
     config.rl.validate()
     assert config.rl.entropy_weights() == {"action_type": 1.0, "location": 0.5}
     assert config.rl.correction == "one_step" and config.rl.replay_sampling == "recency"
+
+
+def test_teacher_kl_of_a_pointer_head_sums_its_picks():
+    """[T, B, K, A] (one distribution per pick of selected_units): the KL is the sum over the K picks."""
+    from agent.rl.losses import teacher_kl
+
+    g = torch.Generator().manual_seed(3)
+    student = torch.randn(T, B, 3, 6, generator=g, dtype=torch.float64)
+    teacher = torch.randn(T, B, 3, 6, generator=g, dtype=torch.float64)
+    used = {"selected_units": torch.ones(T, B, dtype=torch.bool)}
+    used["selected_units"][0, 0] = False
+    kl = teacher_kl({"selected_units": teacher}, {"selected_units": student}, used)["selected_units"]
+    expected = sum(categorical_kl(teacher[:, :, k], student[:, :, k]) for k in range(3))
+    assert kl[0, 0] == 0 and torch.allclose(kl[used["selected_units"]], expected[used["selected_units"]])
+    with pytest.raises(RLInputError, match="target_logits"):
+        teacher_kl({"selected_units": teacher[0]}, {"selected_units": student[0]}, used)
