@@ -11,6 +11,8 @@ buildings anywhere; the policy sends one command per decision, selects at most
 grid cell. So the teacher plays *through the policy's action interface*: its commands
 wait in a queue, one is sent per agent step, converted to the policy's heads
 (`command_to_action`), and what is executed is `agent.actions.to_commands` of that action.
+The recorded decisions are the steps with a command, each with the delay until the next one
+(`decision_steps`), as AlphaStar's human data are.
 Every recorded action is therefore one the policy can take, legal under the features'
 masks, and the recorded game is the game those actions produced. Commands the policy
 cannot express (an ability outside the action table, units past the entity cap, a target
@@ -173,24 +175,53 @@ class Episode:
         return int(self.actions["action_type"].shape[0])
 
 
+def decision_steps(is_command: np.ndarray, max_delay: int) -> tuple[np.ndarray, np.ndarray]:
+    """The agent steps the policy decides at, and each decision's delay head, for a teacher that
+    sent commands at the steps where `is_command` is True.
+
+    As in AlphaStar's human data, the delay says when the next command comes (up to max_delay-1
+    steps ahead); a longer quiet spell is bridged by no-ops that wait max_delay-1 steps. So the
+    policy learns *when* from the delay head and *what* from the others, instead of guessing at
+    every step whether the teacher's queue happened to be empty.
+    """
+    commands = np.flatnonzero(is_command)
+    steps, delays = [], []
+    step, total = 0, len(is_command)
+    while step < total:
+        later = commands[commands > step]
+        next_command = int(later[0]) if len(later) else total
+        delay = min(next_command - step - 1, max_delay - 1)
+        steps.append(step)
+        delays.append(delay)
+        step += delay + 1
+    return np.array(steps, dtype=np.int64), np.array(delays, dtype=np.int64)
+
+
 def record_episode(env, teacher: Teacher, spec: FeatureSpec) -> Episode:
-    """Play one game in `env` (seat 0 = the teacher) to the end; every agent step is a decision."""
+    """Play one game in `env` (seat 0 = the teacher) to the end; the episode holds the policy's
+    decisions (`decision_steps`): the teacher's commands, their delays, and the bridging no-ops."""
     from agent.actor import OUTCOME_BY_RESULT
 
     timestep = env.reset()[0]
     rows_obs, rows_actions = [], []
-    last_action = None
     while not timestep.last():
-        features = spec.encode(timestep.observation, env.game_info, last_action)
+        features = spec.encode(timestep.observation, env.game_info)
         action, commands = teacher.act(timestep.observation, env.game_info, features)
         rows_obs.append(features)
         rows_actions.append(action)
-        last_action = action
         timestep = env.step([commands])[0]
     if not rows_actions:
         raise DemonstrationError("empty_game", "the game ended before the first decision")
-    return Episode(FeatureSpec.stack(rows_obs), FeatureSpec.stack(rows_actions),
-                   OUTCOME_BY_RESULT.get(int(timestep.result), "DRAW"), int(timestep.observation.game_loop))
+    is_command = np.array([int(a["action_type"]) != NO_OP for a in rows_actions])
+    steps, delays = decision_steps(is_command, spec.max_delay)
+    obs = FeatureSpec.stack([rows_obs[i] for i in steps])
+    actions = FeatureSpec.stack([rows_actions[i] for i in steps])
+    actions["delay"] = delays
+    # The features' last-action fields are the previous *decision*'s, as the actor encodes them.
+    obs["last_action_type"] = np.concatenate([[0], actions["action_type"][:-1]]).astype(np.int64)
+    obs["last_delay"] = np.concatenate([[0], delays[:-1]]).astype(np.int64)
+    return Episode(obs, actions, OUTCOME_BY_RESULT.get(int(timestep.result), "DRAW"),
+                   int(timestep.observation.game_loop))
 
 
 def save_episode(path: str, episode: Episode) -> str:

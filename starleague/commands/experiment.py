@@ -81,7 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--checkpoint-every", type=int, default=200, help="steps between checkpoints")
     p.add_argument("--batch-size", type=int, default=8, help="episodes trained side by side")
     p.add_argument("--unroll-length", type=int, default=32, help="decisions per truncated-BPTT window")
-    p.add_argument("--learning-rate", type=float, default=1e-3)
+    p.add_argument("--learning-rate", type=float, default=5e-4)
     p.add_argument("--eval-games", type=int, default=20, help="games per bot level for the evaluation")
     p.add_argument("--bots", type=_names, default=["VeryEasy", "Easy"], help="bot levels to evaluate against")
     common(p)

@@ -104,7 +104,7 @@ def train_policy(state: records.ExperimentState, cell: dict[str, Any], run_dir: 
 
 def run(teacher: str = "Medium", opponents: Sequence[str] = ("VeryEasy", "Easy"), games: int = 40,
         steps: int = 2000, checkpoint_every: int = 200, batch_size: int = 8, unroll_length: int = 32,
-        learning_rate: float = 1e-3, eval_games: int = 20, bots: Sequence[str] = ("VeryEasy", "Easy"),
+        learning_rate: float = 5e-4, eval_games: int = 20, bots: Sequence[str] = ("VeryEasy", "Easy"),
         overrides: Sequence[str] = DEFAULT_OVERRIDES, seed: int = 0, resume: bool = False,
         results_dir: Optional[str] = None, runs_dir: Optional[str] = None, argv: Optional[list[str]] = None,
         log: Callable[[str], None] = print) -> dict[str, Any]:

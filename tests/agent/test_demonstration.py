@@ -14,7 +14,8 @@ import torch
 from agent import imitation, wire
 from agent.actions import action_types, to_commands
 from agent.demonstration import (
-    DemonstrationError, Episode, Teacher, command_to_action, load_episode, no_op_action, record_episode, save_episode,
+    DemonstrationError, Episode, Teacher, command_to_action, decision_steps, load_episode, no_op_action, record_episode,
+    save_episode,
 )
 from agent.features import FeatureSpec
 from agent.model import preset_config
@@ -113,7 +114,13 @@ def episode(spec):
 
 def test_every_recorded_action_is_one_the_policy_can_take(spec, episode):
     recorded, teacher = episode
-    assert recorded.length == 2400 // 8 and recorded.outcome == "DRAW"
+    steps = 2400 // 8
+    delays = recorded.actions["delay"]
+    # The decisions tile the game: each waits its delay, the last one reaches past the end.
+    assert recorded.outcome == "DRAW" and recorded.length < steps
+    assert int((delays[:-1] + 1).sum()) < steps <= int((delays + 1).sum())
+    assert recorded.obs["last_delay"][1:].tolist() == delays[:-1].tolist()
+    assert recorded.obs["last_action_type"][1:].tolist() == recorded.actions["action_type"][:-1].tolist()
     assert teacher.stats.executed > 20 and teacher.stats.bot_commands > 10
     kinds = {action_types()[int(a)].name for a in recorded.actions["action_type"]}
     assert {"train_scv", "build_supply_depot", "harvest_gather"} <= kinds, kinds
@@ -152,6 +159,17 @@ def test_episode_files_round_trip_and_refuse_bad_data(spec, episode, tmp_path):
     other = FeatureSpec(preset_config("tiny", **{**MODEL, "max_selected_units": 8}))
     with pytest.raises(wire.WireError, match="selected_units"):
         load_episode(path, other)
+
+
+def test_decision_steps_follow_the_commands_and_bridge_quiet_spells_with_no_ops():
+    is_command = np.zeros(20, dtype=bool)
+    is_command[[0, 1, 5, 19]] = True
+    steps, delays = decision_steps(is_command, max_delay=4)
+    # 0 -> 1 at once; 1 waits 3 for 5; 5 waits the most (3) to 9, a no-op waits 3 to 13, then
+    # 13 -> 17 -> 19, and the last decision waits out the game.
+    assert steps.tolist() == [0, 1, 5, 9, 13, 17, 19]
+    assert delays.tolist() == [0, 3, 3, 3, 3, 1, 0]
+    assert decision_steps(np.zeros(3, dtype=bool), 16)[0].tolist() == [0]
 
 
 def synthetic(length: int, marker: int) -> Episode:
