@@ -1,4 +1,10 @@
-"""LSTM core: the agent's memory; state is batch-first (h, c), each [B, layers, hidden]."""
+"""LSTM core: the agent's memory; state is batch-first (h, c), each [B, layers, hidden].
+
+Its input (entity, spatial and scalar embeddings side by side) is layer-normalised first: the
+embeddings are unbounded (the spatial one sums entity embeddings per cell), and when behaviour
+cloning grew the spatial one from ~0.01 to ~130 the LSTM's gates saturated and its output
+stopped changing over time (std 0.02), so no head could condition on the game's progress.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +21,7 @@ class Core(nn.Module):
         super().__init__()
         self.layers = config.lstm_layers
         self.hidden = config.lstm_hidden
+        self.input_norm = nn.LayerNorm(input_size)
         self.lstm = nn.LSTM(input_size, config.lstm_hidden, num_layers=config.lstm_layers)
 
     def initial_state(self, batch_size: int, device=None) -> State:
@@ -24,7 +31,7 @@ class Core(nn.Module):
     def step(self, x: Tensor, state: State) -> tuple[Tensor, State]:
         """One step for a batch: x [B, I] -> output [B, H], new state."""
         h, c = (s.transpose(0, 1).contiguous() for s in state)
-        out, (h, c) = self.lstm(x.unsqueeze(0), (h, c))
+        out, (h, c) = self.lstm(self.input_norm(x).unsqueeze(0), (h, c))
         return out.squeeze(0), (h.transpose(0, 1).contiguous(), c.transpose(0, 1).contiguous())
 
     def unroll(self, x: Tensor, first: Tensor, state: State) -> tuple[Tensor, State]:
@@ -33,6 +40,7 @@ class Core(nn.Module):
         The LSTM runs once per stretch of steps with no reset in any batch row, so an
         unroll with few episode starts costs a few LSTM calls instead of T.
         """
+        x = self.input_norm(x)
         starts = [0] + [t for t in range(1, x.shape[0]) if bool(first[t].any())] + [x.shape[0]]
         h, c = (s.transpose(0, 1).contiguous() for s in state)
         outputs = []

@@ -73,11 +73,13 @@ def run(minutes: float = 180.0, eval_every_minutes: float = 15.0, eval_games: in
     config.run_dir = run_dir
     players = _learning_players(config)
     main = players[0]
+    initial_label = (f"initial: {os.path.basename(config.learner.initial_params)}" if config.learner.initial_params
+                     else "untrained (initial)")
     config_args = ["--preset", "tiny", *sum((["--set", o] for o in overrides), [])]
     already = float(league_cell["seconds"])
     if already >= minutes * 60:
         log(f"vs-bots: {already / 60:.1f} of {minutes} minutes done earlier; nothing to train")
-        evaluate_untrained(state, league_cell, run_dir, main, bots, eval_games, config.env, log)
+        evaluate_untrained(state, league_cell, run_dir, main, bots, eval_games, config.env, log, initial_label)
         return write_report(state, bots, results_dir, echo=True)
     resume_learners = resume and latest_checkpoint(run_dir, main) is not None
     launcher = Launcher(run_dir, config_args, players, actors, resume=resume_learners, log=log)
@@ -131,21 +133,22 @@ def run(minutes: float = 180.0, eval_every_minutes: float = 15.0, eval_games: in
 
         saved = torch.load(final, map_location="cpu", weights_only=True)
         evaluate(final, int(saved["frames"]), int(saved["step"]))
-    evaluate_untrained(state, league_cell, run_dir, main, bots, eval_games, config.env, log)
+    evaluate_untrained(state, league_cell, run_dir, main, bots, eval_games, config.env, log, initial_label)
     return write_report(state, bots, results_dir, echo=True)
 
 
 def evaluate_untrained(state, league_cell: dict[str, Any], run_dir: str, main: str, bots: Sequence[str],
-                       games: int, env_config, log: Callable[[str], None]) -> None:
-    """The same games with the main agent's initial parameters: how much of the win rate is learned."""
+                       games: int, env_config, log: Callable[[str], None], label: str = "untrained (initial)") -> None:
+    """The same games with the main agent's initial parameters: how much of the win rate is learned
+    (random parameters, or learner.initial_params's when the league started from a snapshot)."""
     initial = os.path.join(run_dir, "checkpoints", main, "initial.safetensors")
     if league_cell.get("untrained") or not os.path.exists(initial):
         return
-    log(f"vs-bots: evaluating the untrained initial parameters against {', '.join(bots)} x {games}")
+    log(f"vs-bots: evaluating the initial parameters ({label}) against {', '.join(bots)} x {games}")
     row = evaluate_checkpoint(initial, bots, games, env_config, seed=700_000_000)
-    row.update(seconds=0.0, frames=0, steps=0, checkpoint="initial.safetensors", label="untrained (initial)")
+    row.update(seconds=0.0, frames=0, steps=0, checkpoint="initial.safetensors", label=label)
     state.update("league", untrained=row)
-    log("vs-bots: untrained: " + ", ".join(f"{b} {r['win_rate']:.0%}" for b, r in row["bots"].items()))
+    log(f"vs-bots: {label}: " + ", ".join(f"{b} {r['win_rate']:.0%}" for b, r in row["bots"].items()))
 
 
 def write_report(state: records.ExperimentState, bots: Sequence[str], results_dir: str,
