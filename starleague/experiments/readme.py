@@ -70,7 +70,7 @@ COMMANDS = {
                       "--set league.main_exploiters=1 --set learner.checkpoint_every_seconds=60 "
                       "--set league.bots=VeryEasy,Easy --set league.main_bot_share=0.5 --set league.bot_weighting=hard "
                       "--set rl.discount=0.999 --set model.max_selected_units=16 --set rl.score_reward_scale=0.0001"),
-    "imitation": ("starleague experiment imitation --teacher Medium --opponents VeryEasy,Easy --games 40 --steps 3000 "
+    "imitation": ("starleague experiment imitation --teacher Medium --opponents VeryEasy,Easy --games 40 --steps 2500 "
                   "--checkpoint-every 250 --eval-games 20"),
     "vs-bots-2026-11-25": ("starleague experiment vs-bots --minutes 30 --eval-every 15 --eval-games 4 --actors 2 "
                            "--set league.main_exploiters=1 --set learner.checkpoint_every_seconds=60"),
