@@ -200,9 +200,8 @@ def write_report(state: records.ExperimentState, bots: Sequence[str], results_di
             f"decisions; held-out loss {last.get('loss/imitation', float('nan')):.3f} (action type right with "
             f"p > 0.5 in {last.get('accuracy/action_type>0.5', 0.0):.0%} of held-out decisions).\n\n"
             f"Win rate [95% Wilson interval] per bot level (draws count half), sampling actions as an actor does:\n\n"
-            f"{table}\n"
-            f"Invocations: " + "; ".join(f"`{i['command']}` at {i['git_commit']} ({i['time_utc']})"
-                                        for i in state.data["invocations"]) + "\n")
+            f"{table}\n" +
+            state.invocations_line())
     records.write_text(os.path.join(results_dir, "table.md"), text)
     summary = {"experiment": EXPERIMENT, "settings": settings, "invocations": state.data["invocations"],
                "demonstrations": {k: v for k, v in demos.items() if k != "games"},

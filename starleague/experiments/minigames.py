@@ -152,9 +152,8 @@ def write_report(state: records.ExperimentState, games: Sequence[str], results_d
     text = (f"# Mini-games: starleague tiny vs the pysc2 paper\n\n"
             f"Reference rows: {PYSC2_PAPER} (mean (max) in the real game; † = cross-checked against a second "
             f"source). Ours: mean ± standard error (max) over n evaluation episodes of the final policy on the "
-            f"embedded engine's re-implementation of each mini-game.\n\n{table}\n{goals}\n"
-            f"Invocations: " + "; ".join(f"`{i['command']}` at {i['git_commit']} ({i['time_utc']})"
-                                        for i in state.data["invocations"]) + "\n")
+            f"embedded engine's re-implementation of each mini-game.\n\n{table}\n{goals}\n" +
+            state.invocations_line())
     records.write_text(os.path.join(results_dir, "table.md"), text)
     summary = {"experiment": EXPERIMENT, "reference": PYSC2_PAPER, "settings": state.data["settings"],
                "invocations": state.data["invocations"],

@@ -126,3 +126,8 @@ class ExperimentState:
 
     def save(self) -> None:
         write_json(self.path, self.data)
+
+    def invocations_line(self) -> str:
+        """The line under every results table: each command that built it, at which commit, when."""
+        return "Invocations: " + "; ".join(f"`{i['command']}` at {i['git_commit']} ({i['time_utc']})"
+                                           for i in self.data["invocations"]) + "\n"

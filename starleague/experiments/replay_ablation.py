@@ -149,9 +149,8 @@ def write_report(state: records.ExperimentState, tasks: Sequence[str], results_d
             f"Layout of {IMPALA_PAPER} (there: tasks {', '.join(IMPALA_TASKS)}). Here: embedded-engine "
             f"mini-games, tiny preset, {settings['frames']:,} env frames per cell, final return = mean of the last "
             f"{settings['final_episodes']} training episodes, mean ± standard error over seeds.\n\n{table}\n"
-            f"The paper's finding: {IMPALA_FINDING}\n\n"
-            f"Invocations: " + "; ".join(f"`{i['command']}` at {i['git_commit']} ({i['time_utc']})"
-                                        for i in state.data["invocations"]) + "\n")
+            f"The paper's finding: {IMPALA_FINDING}\n\n" +
+            state.invocations_line())
     records.write_text(os.path.join(results_dir, "table.md"), text)
     summary = {"experiment": EXPERIMENT, "reference": IMPALA_PAPER, "settings": settings,
                "invocations": state.data["invocations"],

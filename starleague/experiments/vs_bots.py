@@ -164,9 +164,8 @@ def write_report(state: records.ExperimentState, bots: Sequence[str], results_di
             reference_lines=[("goal VeryEasy", 0.95), ("goal Easy", 0.6)]))
     text = (f"# League vs the built-in bots (Simple64, tiny preset, main agent + main exploiter)\n\n"
             f"Wall time trained: {run['seconds'] / 60:.1f} min. Win rate of the main agent's checkpoint "
-            f"[95% Wilson interval] per bot level (draws count half).\n\n{table}\n"
-            f"Invocations: " + "; ".join(f"`{i['command']}` at {i['git_commit']} ({i['time_utc']})"
-                                        for i in state.data["invocations"]) + "\n")
+            f"[95% Wilson interval] per bot level (draws count half).\n\n{table}\n" +
+            state.invocations_line())
     records.write_text(os.path.join(results_dir, "table.md"), text)
     summary = {"experiment": EXPERIMENT, "settings": state.data["settings"], "invocations": state.data["invocations"],
                "seconds": run["seconds"], "evaluations": rows, "untrained": run.get("untrained")}
