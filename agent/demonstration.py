@@ -11,12 +11,12 @@ buildings anywhere; the policy sends one command per decision, selects at most
 grid cell. So the teacher plays *through the policy's action interface*: its commands
 wait in a queue, one is sent per agent step, converted to the policy's heads
 (`command_to_action`), and what is executed is `agent.actions.to_commands` of that action.
-The recorded decisions are the steps with a command, each with the delay until the next one
-(`decision_steps`), as AlphaStar's human data are.
 Every recorded action is therefore one the policy can take, legal under the features'
 masks, and the recorded game is the game those actions produced. Commands the policy
 cannot express (an ability outside the action table, units past the entity cap, a target
-the masks forbid) are dropped and counted by reason.
+the masks forbid) are dropped and counted by reason. The recorded decisions are the steps
+with a command, each with the delay until the next one (`decision_steps`), as AlphaStar's
+human data are.
 
 An episode is saved as one SLA1 container (agent.wire, never pickle): the feature arrays
 of every decision ("obs/..."), the actions ("action/...") and the outcome.
@@ -37,7 +37,7 @@ from agent.features import FeatureSpec
 from sc2env.types import Alliance, GameInfo, Observation, RawCommand
 
 EPISODE_SUFFIX = ".sldemo"
-# A whole game's features decode to ~60 KB per decision; 2 GiB holds games of ~30,000 decisions.
+# The tiny preset's features are ~40 KB a decision; 2 GiB holds a game of ~50,000 decisions.
 MAX_EPISODE_BYTES = 2 * 1024**3
 OUTCOMES = ("WIN", "LOSS", "DRAW")
 

@@ -56,7 +56,11 @@ def _save_params(policy, path: str, model: dict[str, Any], version: str) -> None
 def train_policy(state: records.ExperimentState, cell: dict[str, Any], run_dir: str, model: dict[str, Any],
                  episodes: list, held_out: list, steps: int, checkpoint_every: int, batch_size: int,
                  unroll_length: int, learning_rate: float, seed: int, log: Callable[[str], None]) -> str:
-    """Behaviour cloning to `steps` (resuming from the last checkpoint); returns the policy file."""
+    """Behaviour cloning to `steps` (resuming from the last checkpoint); returns the policy file.
+
+    A resumed run restores the parameters and Adam's state; the lanes start over (same seed), so it
+    sees the episodes in another order than an uninterrupted run would.
+    """
     import torch
 
     from agent import imitation, snapshot
