@@ -26,6 +26,7 @@ EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)
                ("vs-bots-score", "Against the built-in bots, 16-unit selection and the score pseudo-reward "
                                  "(seventh sitting)"),
                ("imitation", "Behaviour cloning from the built-in Medium bot (eighth sitting)"),
+               ("imitation-long", "Behaviour cloning from the Medium bot, 100 games per opponent (eighth sitting)"),
                ("vs-bots-cloned", "Against the built-in bots, starting from the behaviour-cloned policy with the KL "
                                   "towards it (eighth sitting)"),
                ("vs-bots-2026-11-25", "Against the built-in bots, first sitting (old bots: that VeryEasy built nothing; "
@@ -74,12 +75,15 @@ COMMANDS = {
                       "--set rl.discount=0.999 --set model.max_selected_units=16 --set rl.score_reward_scale=0.0001"),
     "imitation": ("starleague experiment imitation --teacher Medium --opponents VeryEasy,Easy --games 40 --steps 2500 "
                   "--checkpoint-every 250 --eval-games 20"),
-    "vs-bots-cloned": ("starleague experiment vs-bots --minutes 50 --eval-every 25 --eval-games 20 --actors 2 "
+    "imitation-long": ("starleague experiment imitation --teacher Medium --opponents VeryEasy,Easy --games 100 "
+                       "--steps 3000 --checkpoint-every 500 --eval-games 20 --results-dir "
+                       "bench/results/experiments/imitation-long --runs-dir runs/experiments/imitation-long"),
+    "vs-bots-cloned": ("starleague experiment vs-bots --minutes 30 --eval-every 15 --eval-games 20 --actors 2 "
                        "--results-dir bench/results/experiments/vs-bots-cloned --runs-dir runs/experiments/vs-bots-cloned "
                        "--set league.main_exploiters=1 --set learner.checkpoint_every_seconds=60 "
                        "--set league.bots=VeryEasy,Easy --set league.main_bot_share=0.5 --set league.bot_weighting=hard "
                        "--set rl.discount=0.999 --set model.max_selected_units=16 "
-                       "--set learner.initial_params=runs/experiments/imitation/policy.safetensors "
+                       "--set learner.initial_params=runs/experiments/imitation-long/policy.safetensors "
                        "--set rl.teacher_kl_cost=0.1"),
     "vs-bots-2026-11-25": ("starleague experiment vs-bots --minutes 30 --eval-every 15 --eval-games 4 --actors 2 "
                            "--set league.main_exploiters=1 --set learner.checkpoint_every_seconds=60"),
