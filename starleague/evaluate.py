@@ -178,7 +178,12 @@ def _policy(index: int):
 
 
 def play_game(policy, job: GameJob, env_settings: dict[str, Any]) -> GameResult:
-    """One game of `policy` (seat 0) against a built-in bot; greedy=False samples actions."""
+    """One game of `policy` (seat 0) against a built-in bot.
+
+    Actions are sampled as an actor samples them, or with env_settings["greedy"] the most
+    likely one of each head (how a cloned policy is often played: sampling adds the teacher's
+    rare choices back at every step).
+    """
     import torch
 
     from agent.actions import to_commands
@@ -203,7 +208,8 @@ def play_game(policy, job: GameJob, env_settings: dict[str, Any]) -> GameResult:
                 memory.wait -= 1
             else:
                 with torch.no_grad():
-                    (_, actions, _, _), = run_policy(policy, policy.spec, [(timestep.observation, env.game_info, memory)])
+                    (_, actions, _, _), = run_policy(policy, policy.spec, [(timestep.observation, env.game_info, memory)],
+                                                     deterministic=bool(env_settings.get("greedy", False)))
                 memory.first = False
                 commands = to_commands(actions, timestep.observation, env.game_info, policy.spec)
             timestep = env.step([commands])[0]

@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", default=None, help="output folder (default runs/eval-<time>)")
     parser.add_argument("--replay-fraction", type=float, default=0.1,
                         help="share of games whose replay is saved (losses are always saved)")
+    parser.add_argument("--greedy", action="store_true",
+                        help="play each head's most likely choice instead of sampling as an actor does")
     parser.add_argument("--ladder", default=os.path.join("bench", "results", "bot_ladder.json"),
                         help="bot ladder results anchoring the Elo scale")
     parser.add_argument("--preset", default="tiny", choices=sorted(PRESETS),
@@ -57,14 +59,15 @@ def run(args: argparse.Namespace) -> int:
     env_settings = {
         "backend": args.backend, "map": args.map, "step_mul": args.step_mul,
         "game_loop_limit": args.game_loop_limit, "replay_dir": os.path.join(out, "replays"),
-        "replay_fraction": args.replay_fraction,
+        "replay_fraction": args.replay_fraction, "greedy": args.greedy,
     }
     jobs = [
         evaluate.GameJob(s, opponent, g, args.seed + g)
         for s in range(len(sources)) for opponent in opponents for g in range(args.games)
     ]
     print(f"evaluating {len(sources)} snapshot(s) x {len(opponents)} bot level(s) x {args.games} games "
-          f"on {args.map} ({args.backend}) with {args.workers} worker(s)")
+          f"on {args.map} ({args.backend}) with {args.workers} worker(s), "
+          f"{'greedy' if args.greedy else 'sampled'} actions")
     results = evaluate.play_all(sources, jobs, env_settings, max(1, args.workers))
     summary = evaluate.summarize(sources, results, opponents, evaluate.bot_anchors(args.ladder))
     summary["summary"] = f"{len(jobs)} games on {args.map}, backend {args.backend}, step_mul {args.step_mul}"

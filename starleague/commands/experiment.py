@@ -61,6 +61,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--eval-games", type=int, default=10, help="games per bot level per evaluation")
     p.add_argument("--bots", type=_names, default=["VeryEasy", "Easy"], help="bot levels to evaluate against")
     p.add_argument("--actors", type=int, default=2, help="actor processes")
+    p.add_argument("--greedy-eval", action="store_true",
+                   help="also evaluate every snapshot playing each head's most likely choice")
     common(p)
     p.set_defaults(func=run_vs_bots)
 
@@ -121,7 +123,8 @@ def run_vs_bots(args: argparse.Namespace) -> int:
         vs_bots.run(minutes=args.minutes, eval_every_minutes=args.eval_every, eval_games=args.eval_games,
                     bots=args.bots, actors=args.actors,
                     overrides=args.overrides if args.overrides is not None else vs_bots.DEFAULT_OVERRIDES,
-                    resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir, argv=_argv())
+                    resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir,
+                    greedy_eval=args.greedy_eval, argv=_argv())
     except records.ExperimentError as error:
         return _fail(error)
     return 0

@@ -26,6 +26,9 @@ from starleague.experiments import plots, readme, records, tables
 EXPERIMENT = "imitation"
 DEFAULT_OVERRIDES = ("model.max_selected_units=16",)
 HELD_OUT_EVERY = 10  # every tenth episode is validation data
+# evaluation cell -> whether it plays greedily: sampled as an actor samples, and the most likely
+# choice of every head (a clone played greedily does not re-add its rare mistakes at every step)
+EVALUATIONS = {"evaluation": False, "greedy_evaluation": True}
 
 
 def _env_settings(env_config) -> dict[str, Any]:
@@ -154,21 +157,26 @@ def run(teacher: str = "Medium", opponents: Sequence[str] = ("VeryEasy", "Easy")
     if training["status"] != "done" or int(training.get("steps", 0)) < steps or not os.path.exists(policy_path):
         policy_path = train_policy(state, training, run_dir, model, train_set, held_out, steps, checkpoint_every,
                                    batch_size, unroll_length, learning_rate, seed, log)
-        if "evaluation" in state.data["cells"]:
-            state.update("evaluation", status="pending")  # a longer training is evaluated again
+        for name in EVALUATIONS:
+            if name in state.data["cells"]:
+                state.update(name, status="pending")  # a longer training is evaluated again
 
-    evaluation = state.cell("evaluation")
-    if evaluation["status"] != "done":
-        untrained_path = os.path.join(run_dir, "untrained.safetensors")
-        import torch
+    untrained_path = os.path.join(run_dir, "untrained.safetensors")
+    for name, greedy in EVALUATIONS.items():
+        evaluation = state.cell(name)
+        if evaluation["status"] == "done":
+            continue
+        if not os.path.exists(untrained_path):
+            import torch
 
-        torch.manual_seed(seed)
-        _save_params(build_policy(ModelConfig(**model)), untrained_path, model, "0")
-        log(f"imitation: evaluating the cloned policy against {', '.join(bots)} x {eval_games}")
-        cloned = evaluate_checkpoint(policy_path, bots, eval_games, config.env, seed=700_000_000)
-        log(f"imitation: evaluating the untrained policy against {', '.join(bots)} x {eval_games}")
-        untrained = evaluate_checkpoint(untrained_path, bots, eval_games, config.env, seed=700_000_000)
-        state.update("evaluation", status="done", cloned=cloned, untrained=untrained, policy=policy_path)
+            torch.manual_seed(seed)
+            _save_params(build_policy(ModelConfig(**model)), untrained_path, model, "0")
+        how = "greedy" if greedy else "sampled"
+        log(f"imitation: evaluating the cloned policy ({how}) against {', '.join(bots)} x {eval_games}")
+        cloned = evaluate_checkpoint(policy_path, bots, eval_games, config.env, seed=700_000_000, greedy=greedy)
+        log(f"imitation: evaluating the untrained policy ({how}) against {', '.join(bots)} x {eval_games}")
+        untrained = evaluate_checkpoint(untrained_path, bots, eval_games, config.env, seed=700_000_000, greedy=greedy)
+        state.update(name, status="done", cloned=cloned, untrained=untrained, policy=policy_path)
     return write_report(state, bots, results_dir, echo=True)
 
 
@@ -176,12 +184,15 @@ def write_report(state: records.ExperimentState, bots: Sequence[str], results_di
                  echo: bool = False) -> dict[str, Any]:
     cells = state.data["cells"]
     settings = state.data["settings"]
-    demos, training, evaluation = (cells.get(k, {}) for k in ("demonstrations", "training", "evaluation"))
+    demos, training = (cells.get(k, {}) for k in ("demonstrations", "training"))
     rows = []
-    if evaluation.get("status") == "done":
-        rows.append({**evaluation["untrained"], "label": "untrained (random parameters)", "steps": 0})
-        rows.append({**evaluation["cloned"], "label": f"cloned from {settings['teacher']}",
-                     "steps": int(training.get("steps", 0))})
+    for name, greedy in EVALUATIONS.items():
+        evaluation = cells.get(name, {})
+        if evaluation.get("status") == "done":
+            how = ", greedy" if greedy else ""
+            rows.append({**evaluation["untrained"], "label": f"untrained (random parameters){how}", "steps": 0})
+            rows.append({**evaluation["cloned"], "label": f"cloned from {settings['teacher']}{how}",
+                         "steps": int(training.get("steps", 0))})
     table = tables.policy_win_rate_table(rows, bots) if rows else "Not evaluated yet.\n"
     curve = training.get("curve", [])
     validation = training.get("validation", [])
@@ -203,13 +214,15 @@ def write_report(state: records.ExperimentState, bots: Sequence[str], results_di
             f"Training: {training.get('steps', 0)} steps of {settings['batch_size']} x {settings['unroll_length']} "
             f"decisions; held-out loss {last.get('loss/imitation', float('nan')):.3f} (action type right with "
             f"p > 0.5 in {last.get('accuracy/action_type>0.5', 0.0):.0%} of held-out decisions).\n\n"
-            f"Win rate [95% Wilson interval] per bot level (draws count half), sampling actions as an actor does:\n\n"
+            f"Win rate [95% Wilson interval] per bot level (draws count half), sampling actions as an actor does, "
+            f"or (greedy) playing the most likely choice of every head:\n\n"
             f"{table}\n" +
             state.invocations_line())
     records.write_text(os.path.join(results_dir, "table.md"), text)
     summary = {"experiment": EXPERIMENT, "settings": settings, "invocations": state.data["invocations"],
                "demonstrations": {k: v for k, v in demos.items() if k != "games"},
-               "games": demos.get("games", []), "training": training, "evaluation": evaluation}
+               "games": demos.get("games", []), "training": training,
+               **{name: cells.get(name, {}) for name in EVALUATIONS}}
     records.write_json(os.path.join(results_dir, "results.json"), summary)
     readme.write_readme(os.path.dirname(os.path.abspath(results_dir)))
     if echo:

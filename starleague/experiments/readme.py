@@ -78,12 +78,13 @@ COMMANDS = {
     "imitation-long": ("starleague experiment imitation --teacher Medium --opponents VeryEasy,Easy --games 100 "
                        "--steps 3000 --checkpoint-every 500 --eval-games 20 --results-dir "
                        "bench/results/experiments/imitation-long --runs-dir runs/experiments/imitation-long"),
-    "vs-bots-cloned": ("starleague experiment vs-bots --minutes 30 --eval-every 15 --eval-games 20 --actors 2 "
+    "vs-bots-cloned": ("starleague experiment vs-bots --minutes 40 --eval-every 15 --eval-games 20 --actors 2 "
+                       "--greedy-eval "
                        "--results-dir bench/results/experiments/vs-bots-cloned --runs-dir runs/experiments/vs-bots-cloned "
                        "--set league.main_exploiters=1 --set learner.checkpoint_every_seconds=60 "
                        "--set league.bots=VeryEasy,Easy --set league.main_bot_share=0.5 --set league.bot_weighting=hard "
                        "--set rl.discount=0.999 --set model.max_selected_units=16 "
-                       "--set learner.initial_params=runs/experiments/imitation-long/policy.safetensors "
+                       "--set learner.initial_params=runs/experiments/imitation/policy.safetensors "
                        "--set rl.teacher_kl_cost=0.1"),
     "vs-bots-2026-11-25": ("starleague experiment vs-bots --minutes 30 --eval-every 15 --eval-games 4 --actors 2 "
                            "--set league.main_exploiters=1 --set learner.checkpoint_every_seconds=60"),

@@ -84,12 +84,17 @@ def ablation_table(tasks: Sequence[str], cells: dict[tuple[str, str], dict[str, 
 
 
 def win_rate_table(rows: Sequence[dict[str, Any]], bots: Sequence[str]) -> str:
-    """One row per evaluated snapshot: wall time, frames, and win rate [95% CI] per bot level."""
-    lines = [_row(["minutes", "frames (main)", "learner steps", "snapshot"] + [f"vs {b}" for b in bots]),
-             _row(["---:", "---:", "---:", "---"] + ["---:"] * len(bots))]
+    """One row per evaluated snapshot: wall time, frames, and win rate [95% CI] per bot level
+    (and per level played greedily, when any row was also evaluated so)."""
+    greedy = any(row.get("greedy") for row in rows)
+    columns = [f"vs {b}" for b in bots] + ([f"vs {b} (greedy)" for b in bots] if greedy else [])
+    lines = [_row(["minutes", "frames (main)", "learner steps", "snapshot"] + columns),
+             _row(["---:", "---:", "---:", "---"] + ["---:"] * len(columns))]
     for row in rows:
         cells = [f"{row['seconds'] / 60:.1f}", f"{row['frames']:,}", str(row["steps"]), row["label"]]
         cells += [win_rate_cell(row["bots"].get(bot)) for bot in bots]
+        if greedy:
+            cells += [win_rate_cell((row.get("greedy") or {}).get(bot)) for bot in bots]
         lines.append(_row(cells))
     return "\n".join(lines) + "\n"
 

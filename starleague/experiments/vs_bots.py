@@ -32,15 +32,17 @@ DEFAULT_OVERRIDES = ("league.main_exploiters=1", "learner.checkpoint_every_secon
                      "rl.discount=0.999")
 
 
-def evaluate_checkpoint(checkpoint: str, bots: Sequence[str], games: int, env_config, seed: int) -> dict[str, Any]:
-    """Win rate of the checkpoint against each bot level (starleague.evaluate, one worker process)."""
+def evaluate_checkpoint(checkpoint: str, bots: Sequence[str], games: int, env_config, seed: int,
+                        greedy: bool = False) -> dict[str, Any]:
+    """Win rate of the checkpoint against each bot level (starleague.evaluate, one worker process);
+    `greedy` plays each head's most likely choice instead of sampling."""
     from starleague.evaluate import GameJob, play_all, resolve_snapshots, summarize
 
     sources = resolve_snapshots(checkpoint)
     opponents = [b.lower() for b in bots]
     jobs = [GameJob(0, opponent, g, seed + 1000 * i + g) for i, opponent in enumerate(opponents) for g in range(games)]
     env_settings = {"backend": env_config.backend, "map": env_config.map, "step_mul": env_config.step_mul,
-                    "game_loop_limit": env_config.game_loop_limit}
+                    "game_loop_limit": env_config.game_loop_limit, "greedy": greedy}
     results = play_all(sources, jobs, env_settings, workers=1, progress=lambda line: None)
     report = summarize(sources, results, opponents, anchors={})
     by_bot = {}
@@ -55,7 +57,8 @@ def evaluate_checkpoint(checkpoint: str, bots: Sequence[str], games: int, env_co
 def run(minutes: float = 180.0, eval_every_minutes: float = 15.0, eval_games: int = 10,
         bots: Sequence[str] = DEFAULT_BOTS, actors: int = 2, overrides: Sequence[str] = DEFAULT_OVERRIDES,
         resume: bool = False, results_dir: Optional[str] = None, runs_dir: Optional[str] = None,
-        argv: Optional[list[str]] = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+        greedy_eval: bool = False, argv: Optional[list[str]] = None,
+        log: Callable[[str], None] = print) -> dict[str, Any]:
     from starleague.commands.train import _learning_players
     from starleague.config import build_config
     from starleague.launcher import LaunchError, Launcher
@@ -63,7 +66,8 @@ def run(minutes: float = 180.0, eval_every_minutes: float = 15.0, eval_games: in
     results_dir = results_dir or os.path.join(records.RESULTS_ROOT, EXPERIMENT)
     run_dir = os.path.abspath(runs_dir or os.path.join(records.RUNS_ROOT, EXPERIMENT))
     settings = {"minutes": minutes, "eval_every_minutes": eval_every_minutes, "eval_games": eval_games,
-                "bots": list(bots), "actors": actors, "overrides": list(overrides), "preset": "tiny"}
+                "bots": list(bots), "actors": actors, "overrides": list(overrides), "preset": "tiny",
+                "greedy_eval": greedy_eval}
     state = records.ExperimentState(results_dir, EXPERIMENT, settings, resume, fixed=("overrides", "preset", "bots"))
     state.begin(argv)
     league_cell = state.cell("league", run_dir=run_dir, seconds=0.0, evaluations=[])
@@ -79,7 +83,8 @@ def run(minutes: float = 180.0, eval_every_minutes: float = 15.0, eval_games: in
     already = float(league_cell["seconds"])
     if already >= minutes * 60:
         log(f"vs-bots: {already / 60:.1f} of {minutes} minutes done earlier; nothing to train")
-        evaluate_untrained(state, league_cell, run_dir, main, bots, eval_games, config.env, log, initial_label)
+        evaluate_untrained(state, league_cell, run_dir, main, bots, eval_games, config.env, log, initial_label,
+                           greedy_eval)
         return write_report(state, bots, results_dir, echo=True)
     resume_learners = resume and latest_checkpoint(run_dir, main) is not None
     launcher = Launcher(run_dir, config_args, players, actors, resume=resume_learners, log=log)
@@ -93,11 +98,13 @@ def run(minutes: float = 180.0, eval_every_minutes: float = 15.0, eval_games: in
         log(f"vs-bots: evaluating {os.path.basename(checkpoint)} ({elapsed / 60:.1f} min, {frames} frames) "
             f"against {', '.join(bots)} x {eval_games}")
         row = evaluate_checkpoint(kept, bots, eval_games, config.env, seed=700_000_000)
+        if greedy_eval:
+            row["greedy"] = evaluate_checkpoint(kept, bots, eval_games, config.env, seed=700_000_000, greedy=True)["bots"]
         row.update(seconds=elapsed, frames=frames, steps=steps, checkpoint=os.path.basename(checkpoint))
         league_cell["evaluations"].append(row)
         state.update("league", seconds=elapsed)
         write_report(state, bots, results_dir)
-        log("vs-bots: " + ", ".join(f"{b} {r['win_rate']:.0%}" for b, r in row["bots"].items()))
+        log("vs-bots: " + _win_rates_line(row))
 
     try:
         launcher.start()
@@ -133,12 +140,21 @@ def run(minutes: float = 180.0, eval_every_minutes: float = 15.0, eval_games: in
 
         saved = torch.load(final, map_location="cpu", weights_only=True)
         evaluate(final, int(saved["frames"]), int(saved["step"]))
-    evaluate_untrained(state, league_cell, run_dir, main, bots, eval_games, config.env, log, initial_label)
+    evaluate_untrained(state, league_cell, run_dir, main, bots, eval_games, config.env, log, initial_label,
+                       greedy_eval)
     return write_report(state, bots, results_dir, echo=True)
 
 
+def _win_rates_line(row: dict[str, Any]) -> str:
+    line = ", ".join(f"{b} {r['win_rate']:.0%}" for b, r in row["bots"].items())
+    if row.get("greedy"):
+        line += "; greedy: " + ", ".join(f"{b} {r['win_rate']:.0%}" for b, r in row["greedy"].items())
+    return line
+
+
 def evaluate_untrained(state, league_cell: dict[str, Any], run_dir: str, main: str, bots: Sequence[str],
-                       games: int, env_config, log: Callable[[str], None], label: str = "untrained (initial)") -> None:
+                       games: int, env_config, log: Callable[[str], None], label: str = "untrained (initial)",
+                       greedy: bool = False) -> None:
     """The same games with the main agent's initial parameters: how much of the win rate is learned
     (random parameters, or learner.initial_params's when the league started from a snapshot)."""
     initial = os.path.join(run_dir, "checkpoints", main, "initial.safetensors")
@@ -146,9 +162,11 @@ def evaluate_untrained(state, league_cell: dict[str, Any], run_dir: str, main: s
         return
     log(f"vs-bots: evaluating the initial parameters ({label}) against {', '.join(bots)} x {games}")
     row = evaluate_checkpoint(initial, bots, games, env_config, seed=700_000_000)
+    if greedy:
+        row["greedy"] = evaluate_checkpoint(initial, bots, games, env_config, seed=700_000_000, greedy=True)["bots"]
     row.update(seconds=0.0, frames=0, steps=0, checkpoint="initial.safetensors", label=label)
     state.update("league", untrained=row)
-    log(f"vs-bots: {label}: " + ", ".join(f"{b} {r['win_rate']:.0%}" for b, r in row["bots"].items()))
+    log(f"vs-bots: {label}: " + _win_rates_line(row))
 
 
 def write_report(state: records.ExperimentState, bots: Sequence[str], results_dir: str,
@@ -159,12 +177,18 @@ def write_report(state: records.ExperimentState, bots: Sequence[str], results_di
     if rows:
         series = [(f"vs {bot}", [r["seconds"] / 60 for r in rows], [r["bots"][bot]["win_rate"] for r in rows])
                   for bot in bots]
+        greedy_rows = [r for r in rows if r.get("greedy")]
+        if greedy_rows:
+            series += [(f"vs {bot} (greedy)", [r["seconds"] / 60 for r in greedy_rows],
+                        [r["greedy"][bot]["win_rate"] for r in greedy_rows]) for bot in bots]
         records.write_text(os.path.join(results_dir, "winrate.svg"), plots.line_chart(
             series, "main agent win rate vs the built-in bots", "wall minutes", "win rate",
             reference_lines=[("goal VeryEasy", 0.95), ("goal Easy", 0.6)]))
     text = (f"# League vs the built-in bots (Simple64, tiny preset, main agent + main exploiter)\n\n"
             f"Wall time trained: {run['seconds'] / 60:.1f} min. Win rate of the main agent's checkpoint "
-            f"[95% Wilson interval] per bot level (draws count half).\n\n{table}\n" +
+            f"[95% Wilson interval] per bot level (draws count half), sampling actions as an actor does"
+            f"{' and, marked greedy, playing the most likely choice of every head' if state.data['settings'].get('greedy_eval') else ''}"
+            f".\n\n{table}\n" +
             state.invocations_line())
     records.write_text(os.path.join(results_dir, "table.md"), text)
     summary = {"experiment": EXPERIMENT, "settings": state.data["settings"], "invocations": state.data["invocations"],

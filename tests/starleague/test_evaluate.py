@@ -121,3 +121,23 @@ def test_summary_with_several_versions_draws_curves():
     assert ratings[0] < ratings[1] < ratings[2]
     html = render_report(summary)
     assert "Win rate over training versions" in html and "Elo over training versions" in html
+
+
+@pytest.mark.timeout(200)
+def test_greedy_games_do_not_depend_on_the_sampling_seed(tmp_path):
+    """--greedy plays each head's most likely choice: the same game whatever torch's RNG holds,
+    while sampled games (as an actor plays) differ with it."""
+    from sc2env.replay import load_replay
+
+    policy = _tiny_snapshot(tmp_path / "snap.safetensors").eval()
+    job = evaluate.GameJob(0, "veryeasy", 0, 1000)
+
+    def final_state(greedy: bool, torch_seed: int, name: str) -> str:
+        settings = {"backend": "embedded", "map": "Simple64", "step_mul": 8, "game_loop_limit": 400,
+                    "replay_dir": str(tmp_path / name), "replay_fraction": 1.0, "greedy": greedy}
+        torch.manual_seed(torch_seed)
+        result = evaluate.play_game(policy, job, settings)
+        return load_replay(result.replay_path).final_hash
+
+    assert final_state(True, 1, "g1") == final_state(True, 2, "g2")
+    assert final_state(False, 1, "s1") != final_state(False, 2, "s2")

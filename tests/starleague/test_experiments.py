@@ -213,17 +213,19 @@ def test_vs_bots_runs_a_league_and_evaluates_snapshots(tmp_path):
     res, runs = str(tmp_path / "res"), str(tmp_path / "runs")
     overrides = SMALL + ["env.game_loop_limit=400", "league.main_exploiters=1", "learner.league_checkin_seconds=2"]
     result = _experiment(["vs-bots", "--minutes", "0.6", "--eval-every", "0.2", "--eval-games", "1", "--bots",
-                          "VeryEasy", "--actors", "1", "--results-dir", res, "--runs-dir", runs, *_sets(overrides)],
-                         timeout=300)
+                          "VeryEasy", "--actors", "1", "--greedy-eval", "--results-dir", res, "--runs-dir", runs,
+                          *_sets(overrides)], timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     summary = json.load(open(os.path.join(res, "results.json")))
     rows = summary["evaluations"]
     assert rows and all(set(r["bots"]) == {"VeryEasy"} for r in rows)
     assert all(r["bots"]["VeryEasy"]["games"] == 1 and 0.0 <= r["bots"]["VeryEasy"]["win_rate"] <= 1.0 for r in rows)
     assert [r["seconds"] for r in rows] == sorted(r["seconds"] for r in rows)
+    assert all(r["greedy"]["VeryEasy"]["games"] == 1 for r in rows + [summary["untrained"]])
     for name in ("table.md", "winrate.svg", "state.json", "config.json"):
         assert os.path.exists(os.path.join(res, name)), name
-    assert "vs VeryEasy" in open(os.path.join(res, "table.md")).read()
+    table = open(os.path.join(res, "table.md")).read()
+    assert "vs VeryEasy" in table and "vs VeryEasy (greedy)" in table
 
 
 @pytest.mark.timeout(200)
@@ -282,10 +284,12 @@ def test_imitation_records_clones_evaluates_then_resumes_the_cloning(tmp_path):
     assert all(0 < g["decisions"] <= 100 for g in summary["games"])  # 800 loops at step_mul 8: 100 steps
     assert summary["training"]["steps"] == 4 and [v["step"] for v in summary["training"]["validation"]] == [0, 2, 4]
     assert summary["evaluation"]["cloned"]["bots"]["VeryEasy"]["games"] == 1
+    assert summary["greedy_evaluation"]["cloned"]["bots"]["VeryEasy"]["games"] == 1
     assert os.path.exists(os.path.join(runs, "policy.safetensors"))
     for name in ("table.md", "loss.svg", "state.json"):
         assert os.path.exists(os.path.join(res, name)), name
-    assert "cloned from Medium" in open(os.path.join(res, "table.md")).read()
+    assert "cloned from Medium |" in open(os.path.join(res, "table.md")).read()
+    assert "cloned from Medium, greedy |" in open(os.path.join(res, "table.md")).read()
 
     again = _experiment([*args, "--steps", "6", "--resume"], timeout=300)
     assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
@@ -293,3 +297,4 @@ def test_imitation_records_clones_evaluates_then_resumes_the_cloning(tmp_path):
     summary = json.load(open(os.path.join(res, "results.json")))
     assert summary["training"]["steps"] == 6 and [v["step"] for v in summary["training"]["validation"]][-1] == 6
     assert len(summary["invocations"]) == 2 and summary["evaluation"]["status"] == "done"
+    assert summary["greedy_evaluation"]["status"] == "done"
