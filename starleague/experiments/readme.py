@@ -28,7 +28,7 @@ EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)
                ("imitation", "Behaviour cloning from the built-in Medium bot (eighth sitting)"),
                ("imitation-long", "Behaviour cloning from the Medium bot, 100 games per opponent (eighth sitting)"),
                ("vs-bots-cloned", "Against the built-in bots, starting from the behaviour-cloned policy with the KL "
-                                  "towards it (eighth sitting)"),
+                                  "towards it (ninth sitting)"),
                ("vs-bots-2026-11-25", "Against the built-in bots, first sitting (old bots: that VeryEasy built nothing; "
                                       "the league's default bot share and discount)"),
                ("replay-ablation", "Replay x off-policy correction"),
