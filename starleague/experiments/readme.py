@@ -29,6 +29,8 @@ EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)
                ("imitation-long", "Behaviour cloning from the Medium bot, 100 games per opponent (eighth sitting)"),
                ("vs-bots-cloned", "Against the built-in bots, starting from the behaviour-cloned policy with the KL "
                                   "towards it (ninth sitting)"),
+               ("vs-bots-core-norm", "Against the built-in bots from scratch, with the layer-normalised core and "
+                                     "greedy evaluation (ninth sitting)"),
                ("vs-bots-2026-11-25", "Against the built-in bots, first sitting (old bots: that VeryEasy built nothing; "
                                       "the league's default bot share and discount)"),
                ("replay-ablation", "Replay x off-policy correction"),
@@ -86,6 +88,12 @@ COMMANDS = {
                        "--set rl.discount=0.999 --set model.max_selected_units=16 "
                        "--set learner.initial_params=runs/experiments/imitation/policy.safetensors "
                        "--set rl.teacher_kl_cost=0.1"),
+    "vs-bots-core-norm": ("starleague experiment vs-bots --minutes 30 --eval-every 15 --eval-games 20 --actors 2 "
+                          "--greedy-eval --results-dir bench/results/experiments/vs-bots-core-norm "
+                          "--runs-dir runs/experiments/vs-bots-core-norm --set league.main_exploiters=1 "
+                          "--set learner.checkpoint_every_seconds=60 --set league.bots=VeryEasy,Easy "
+                          "--set league.main_bot_share=0.5 --set league.bot_weighting=hard --set rl.discount=0.999 "
+                          "--set model.max_selected_units=16"),
     "vs-bots-2026-11-25": ("starleague experiment vs-bots --minutes 30 --eval-every 15 --eval-games 4 --actors 2 "
                            "--set league.main_exploiters=1 --set learner.checkpoint_every_seconds=60"),
     "replay-ablation": ("starleague experiment replay-ablation --tasks MoveToBeacon,CollectMineralShards,"
