@@ -161,16 +161,14 @@ def run(teacher: str = "Medium", opponents: Sequence[str] = ("VeryEasy", "Easy")
             if name in state.data["cells"]:
                 state.update(name, status="pending")  # a longer training is evaluated again
 
+    pending = {name: greedy for name, greedy in EVALUATIONS.items() if state.cell(name)["status"] != "done"}
     untrained_path = os.path.join(run_dir, "untrained.safetensors")
-    for name, greedy in EVALUATIONS.items():
-        evaluation = state.cell(name)
-        if evaluation["status"] == "done":
-            continue
-        if not os.path.exists(untrained_path):
-            import torch
+    if pending:  # written afresh, as the model config may differ from an earlier run in this folder
+        import torch
 
-            torch.manual_seed(seed)
-            _save_params(build_policy(ModelConfig(**model)), untrained_path, model, "0")
+        torch.manual_seed(seed)
+        _save_params(build_policy(ModelConfig(**model)), untrained_path, model, "0")
+    for name, greedy in pending.items():
         how = "greedy" if greedy else "sampled"
         log(f"imitation: evaluating the cloned policy ({how}) against {', '.join(bots)} x {eval_games}")
         cloned = evaluate_checkpoint(policy_path, bots, eval_games, config.env, seed=700_000_000, greedy=greedy)

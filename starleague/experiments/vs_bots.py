@@ -97,9 +97,7 @@ def run(minutes: float = 180.0, eval_every_minutes: float = 15.0, eval_games: in
         kept = shutil.copy(checkpoint, os.path.join(snapshots_dir, os.path.basename(checkpoint)))
         log(f"vs-bots: evaluating {os.path.basename(checkpoint)} ({elapsed / 60:.1f} min, {frames} frames) "
             f"against {', '.join(bots)} x {eval_games}")
-        row = evaluate_checkpoint(kept, bots, eval_games, config.env, seed=700_000_000)
-        if greedy_eval:
-            row["greedy"] = evaluate_checkpoint(kept, bots, eval_games, config.env, seed=700_000_000, greedy=True)["bots"]
+        row = evaluate_row(kept, bots, eval_games, config.env, greedy_eval)
         row.update(seconds=elapsed, frames=frames, steps=steps, checkpoint=os.path.basename(checkpoint))
         league_cell["evaluations"].append(row)
         state.update("league", seconds=elapsed)
@@ -145,6 +143,15 @@ def run(minutes: float = 180.0, eval_every_minutes: float = 15.0, eval_games: in
     return write_report(state, bots, results_dir, echo=True)
 
 
+def evaluate_row(checkpoint: str, bots: Sequence[str], games: int, env_config, greedy: bool) -> dict[str, Any]:
+    """One evaluation row: sampled win rates, and with `greedy` the greedy ones under "greedy"
+    (the same seeds, so the two differ only in how actions are picked)."""
+    row = evaluate_checkpoint(checkpoint, bots, games, env_config, seed=700_000_000)
+    if greedy:
+        row["greedy"] = evaluate_checkpoint(checkpoint, bots, games, env_config, seed=700_000_000, greedy=True)["bots"]
+    return row
+
+
 def _win_rates_line(row: dict[str, Any]) -> str:
     line = ", ".join(f"{b} {r['win_rate']:.0%}" for b, r in row["bots"].items())
     if row.get("greedy"):
@@ -161,9 +168,7 @@ def evaluate_untrained(state, league_cell: dict[str, Any], run_dir: str, main: s
     if league_cell.get("untrained") or not os.path.exists(initial):
         return
     log(f"vs-bots: evaluating the initial parameters ({label}) against {', '.join(bots)} x {games}")
-    row = evaluate_checkpoint(initial, bots, games, env_config, seed=700_000_000)
-    if greedy:
-        row["greedy"] = evaluate_checkpoint(initial, bots, games, env_config, seed=700_000_000, greedy=True)["bots"]
+    row = evaluate_row(initial, bots, games, env_config, greedy)
     row.update(seconds=0.0, frames=0, steps=0, checkpoint="initial.safetensors", label=label)
     state.update("league", untrained=row)
     log(f"vs-bots: {label}: " + _win_rates_line(row))
