@@ -126,6 +126,7 @@ class TeacherStats:
     bot_commands: int = 0  # commands the bot sent
     executed: int = 0  # actions sent (a command with many units can take several)
     no_ops: int = 0  # steps with nothing queued
+    deferred: int = 0  # labels given while a student acted instead (agent.dagger)
     dropped: collections.Counter = dataclasses.field(default_factory=collections.Counter)  # reason -> commands
 
 
@@ -138,9 +139,13 @@ class Teacher:
         self.stats = stats if stats is not None else TeacherStats()
         self.pending: collections.deque[RawCommand] = collections.deque()
 
-    def act(self, obs: Observation, game_info: GameInfo,
-            features: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], list[RawCommand]]:
-        """This step's action (heads) and the commands that carry it out."""
+    def act(self, obs: Observation, game_info: GameInfo, features: dict[str, np.ndarray],
+            execute: bool = True) -> tuple[dict[str, np.ndarray], list[RawCommand]]:
+        """This step's action (heads) and the commands that carry it out.
+
+        With execute=False the action is only a label (a student acts this step, agent.dagger):
+        nothing is sent and the queue is emptied, so the next step's label is the bot's answer to
+        the state the student leads to, not a command planned for a state that has passed."""
         if not self.pending:
             fresh = self.bot.act(obs, game_info)
             self.stats.bot_commands += len(fresh)
@@ -153,6 +158,10 @@ class Teacher:
             except DemonstrationError as error:
                 self.stats.dropped[error.reason] += 1
                 continue
+            if not execute:
+                self.pending.clear()
+                self.stats.deferred += 1
+                return action, []
             if left:  # the rest of a big selection goes next step, ahead of the queue
                 self.pending.appendleft(dataclasses.replace(command, unit_tags=left))
             self.stats.executed += 1
@@ -197,19 +206,24 @@ def decision_steps(is_command: np.ndarray, max_delay: int) -> tuple[np.ndarray, 
     return np.array(steps, dtype=np.int64), np.array(delays, dtype=np.int64)
 
 
-def record_episode(env, teacher: Teacher, spec: FeatureSpec) -> Episode:
+def record_episode(env, teacher: Teacher, spec: FeatureSpec, student=None) -> Episode:
     """Play one game in `env` (seat 0 = the teacher) to the end; the episode holds the policy's
-    decisions (`decision_steps`): the teacher's commands, their delays, and the bridging no-ops."""
+    decisions (`decision_steps`): the teacher's commands, their delays, and the bridging no-ops.
+
+    With a `student` (agent.dagger.Student), the steps it takes over carry out its commands
+    instead; the teacher still labels them, so the episode teaches what to do in the states the
+    student's own play leads to (DAgger)."""
     from agent.actor import OUTCOME_BY_RESULT
 
     timestep = env.reset()[0]
     rows_obs, rows_actions = [], []
     while not timestep.last():
         features = spec.encode(timestep.observation, env.game_info)
-        action, commands = teacher.act(timestep.observation, env.game_info, features)
+        taken = student.act(timestep.observation, env.game_info) if student is not None else None
+        action, commands = teacher.act(timestep.observation, env.game_info, features, execute=taken is None)
         rows_obs.append(features)
         rows_actions.append(action)
-        timestep = env.step([commands])[0]
+        timestep = env.step([commands if taken is None else taken])[0]
     if not rows_actions:
         raise DemonstrationError("empty_game", "the game ended before the first decision")
     is_command = np.array([int(a["action_type"]) != NO_OP for a in rows_actions])
@@ -261,8 +275,10 @@ def load_episode(path: str, spec: FeatureSpec) -> Episode:
 
 
 def record_games(out_dir: str, teacher_level: str, opponents: list[str], games: int, spec: FeatureSpec,
-                 env_settings: dict, seed: int, log: Callable[[str], None] = print) -> dict:
-    """`games` games of the teacher bot against each opponent level, saved under out_dir."""
+                 env_settings: dict, seed: int, log: Callable[[str], None] = print,
+                 new_student: Optional[Callable[[int], object]] = None) -> dict:
+    """`games` games of the teacher bot against each opponent level, saved under out_dir;
+    `new_student(game_seed)` gives each game a student that takes over some steps (DAgger)."""
     from sc2env.bots import TerranBot, profile_for
     from sc2env.env import make_env
     from sc2env.types import AgentPlayer, BotPlayer, Difficulty
@@ -279,7 +295,8 @@ def record_games(out_dir: str, teacher_level: str, opponents: list[str], games: 
                            game_loop_limit=env_settings.get("game_loop_limit", 22400))
             try:
                 bot = TerranBot(profile_for(Difficulty.parse(teacher_level)), seed=game_seed)
-                episode = record_episode(env, Teacher(bot, spec, stats), spec)
+                student = new_student(game_seed) if new_student is not None else None
+                episode = record_episode(env, Teacher(bot, spec, stats), spec, student)
             finally:
                 env.close()
             name = f"{teacher_level}-vs-{opponent}-seed{game_seed}{EPISODE_SUFFIX}"
@@ -290,5 +307,5 @@ def record_games(out_dir: str, teacher_level: str, opponents: list[str], games: 
             log(f"demonstrations: {name}: {episode.outcome} after {episode.game_loops} loops, "
                 f"{episode.length} decisions")
     summary["stats"] = {"bot_commands": stats.bot_commands, "executed": stats.executed, "no_ops": stats.no_ops,
-                        "dropped": dict(stats.dropped)}
+                        "deferred": stats.deferred, "dropped": dict(stats.dropped)}
     return summary

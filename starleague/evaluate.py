@@ -155,25 +155,28 @@ def _worker_init(sources: list[SnapshotSource], env_settings: dict[str, Any]) ->
     _worker["policies"] = {}
 
 
+def load_policy(source: SnapshotSource):
+    """The policy of a snapshot source, built from its model config, in eval mode."""
+    import torch
+
+    from agent.model.config import ModelConfig
+    from agent.model.policy import build_policy
+    from agent.snapshot import decode_snapshot
+
+    policy = build_policy(ModelConfig(**source.model_config))
+    if source.params_path.endswith(".pt"):
+        params = torch.load(source.params_path, map_location="cpu", weights_only=True)["params"]
+    else:
+        with open(source.params_path, "rb") as f:
+            params = decode_snapshot(f.read())
+    policy.load_state_dict(params)
+    return policy.eval()
+
+
 def _policy(index: int):
     """The policy of snapshot `index`, built and loaded once per worker."""
     if index not in _worker["policies"]:
-        import torch
-
-        from agent.model.config import ModelConfig
-        from agent.model.policy import build_policy
-        from agent.snapshot import decode_snapshot
-
-        source: SnapshotSource = _worker["sources"][index]
-        config = ModelConfig(**source.model_config)
-        policy = build_policy(config)
-        if source.params_path.endswith(".pt"):
-            params = torch.load(source.params_path, map_location="cpu", weights_only=True)["params"]
-        else:
-            with open(source.params_path, "rb") as f:
-                params = decode_snapshot(f.read())
-        policy.load_state_dict(params)
-        _worker["policies"][index] = policy.eval()
+        _worker["policies"][index] = load_policy(_worker["sources"][index])
     return _worker["policies"][index]
 
 

@@ -4,6 +4,7 @@
     starleague experiment vs-bots [--minutes 180] [--eval-every 15] [--eval-games 10]
     starleague experiment replay-ablation [--tasks MoveToBeacon,...] [--seeds 3] [--frames 50000]
     starleague experiment imitation [--teacher Medium] [--games 40] [--steps 2000] [--eval-games 20]
+        [--student policy.safetensors --student-share 0.5 --aggregate demos/ --initial-params policy.safetensors]
 
 Each writes bench/results/experiments/<experiment>/ (state.json, results.json, table.md,
 plots) with the command, config, git commit and machine; training runs live under
@@ -86,6 +87,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--learning-rate", type=float, default=5e-4)
     p.add_argument("--eval-games", type=int, default=20, help="games per bot level for the evaluation")
     p.add_argument("--bots", type=_names, default=["VeryEasy", "Easy"], help="bot levels to evaluate against")
+    p.add_argument("--student", default=None,
+                   help="DAgger: a cloned policy (safetensors) that plays part of each recorded game, the teacher "
+                        "labelling every step")
+    p.add_argument("--student-share", type=float, default=0.5,
+                   help="DAgger: chance that each of the student's decisions is carried out (until its next one)")
+    p.add_argument("--aggregate", type=_names, default=[],
+                   help="DAgger: earlier demonstration folders, comma-separated, to train on as well")
+    p.add_argument("--initial-params", default=None, help="start the cloning from this policy (safetensors)")
     common(p)
     p.set_defaults(func=run_imitation)
 
@@ -155,7 +164,8 @@ def run_imitation(args: argparse.Namespace) -> int:
         imitation.run(teacher=args.teacher, opponents=args.opponents, games=args.games, steps=args.steps,
                       checkpoint_every=args.checkpoint_every, batch_size=args.batch_size,
                       unroll_length=args.unroll_length, learning_rate=args.learning_rate, eval_games=args.eval_games,
-                      bots=args.bots,
+                      bots=args.bots, student=args.student, student_share=args.student_share,
+                      aggregate=args.aggregate, initial_params=args.initial_params,
                       overrides=args.overrides if args.overrides is not None else imitation.DEFAULT_OVERRIDES,
                       resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir, argv=_argv())
     except (records.ExperimentError, WireError, ValueError) as error:

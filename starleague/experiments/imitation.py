@@ -11,6 +11,11 @@ AlphaStar's supervised stage with a scripted teacher (agent.demonstration, agent
      the `bots` levels with starleague.evaluate, as `starleague experiment vs-bots` does.
 The cloned policy is written to runs/experiments/imitation/policy.safetensors: a league starts
 from it with `--set learner.initial_params=<that file>` (and the same model settings).
+
+A DAgger round (agent.dagger) is the same experiment with `student` (an earlier clone that takes
+over `student_share` of its decisions in the recorded games, the teacher labelling every step),
+`aggregate` (the earlier rounds' demonstration folders, trained on as well) and usually
+`initial_params` (training continues from that clone).
 Results: bench/results/experiments/imitation/ (results.json, table.md, loss.svg).
 """
 
@@ -37,10 +42,24 @@ def _env_settings(env_config) -> dict[str, Any]:
 
 
 def record_demonstrations(cell: dict[str, Any], demos_dir: str, teacher: str, opponents: Sequence[str], games: int,
-                          spec, env_config, seed: int, log: Callable[[str], None]) -> None:
+                          spec, env_config, seed: int, log: Callable[[str], None],
+                          student: Optional[str] = None, student_share: float = 0.0) -> None:
     from agent.demonstration import record_games
 
-    summary = record_games(demos_dir, teacher, list(opponents), games, spec, _env_settings(env_config), seed, log)
+    new_student = None
+    if student:
+        from agent.dagger import Student
+        from starleague.evaluate import load_policy, resolve_snapshots
+
+        student_policy = load_policy(resolve_snapshots(student)[0])
+        if student_policy.spec.shapes() != spec.shapes():
+            raise ValueError(f"the student {student} was built with other model settings than this experiment's")
+
+        def new_student(game_seed: int) -> Student:
+            return Student(student_policy, student_share, seed=game_seed)
+
+    summary = record_games(demos_dir, teacher, list(opponents), games, spec, _env_settings(env_config), seed, log,
+                           new_student=new_student)
     wins = sum(g["outcome"] == "WIN" for g in summary["games"])
     cell.update(status="done", games=summary["games"], teacher_stats=summary["stats"],
                 teacher_win_rate=wins / max(len(summary["games"]), 1))
@@ -58,8 +77,10 @@ def _save_params(policy, path: str, model: dict[str, Any], version: str) -> None
 
 def train_policy(state: records.ExperimentState, cell: dict[str, Any], run_dir: str, model: dict[str, Any],
                  episodes: list, held_out: list, steps: int, checkpoint_every: int, batch_size: int,
-                 unroll_length: int, learning_rate: float, seed: int, log: Callable[[str], None]) -> str:
-    """Behaviour cloning to `steps` (resuming from the last checkpoint); returns the policy file.
+                 unroll_length: int, learning_rate: float, seed: int, log: Callable[[str], None],
+                 initial_params: Optional[str] = None) -> str:
+    """Behaviour cloning to `steps` (resuming from the last checkpoint, else starting from
+    `initial_params` or random parameters); returns the policy file.
 
     A resumed run restores the parameters and Adam's state; the lanes start over (same seed), so it
     sees the episodes in another order than an uninterrupted run would.
@@ -83,6 +104,10 @@ def train_policy(state: records.ExperimentState, cell: dict[str, Any], run_dir: 
         log(f"imitation: resuming behaviour cloning at step {done}")
     else:
         done = 0
+        if initial_params:
+            with open(initial_params, "rb") as f:
+                policy.load_state_dict(snapshot.decode_snapshot(f.read()))
+            log(f"imitation: training starts from {initial_params}")
         cell.update(curve=[], validation=[])
         cell["validation"].append({"step": 0, **imitation.evaluate_nll(policy, held_out, unroll_length)})
     window: list[dict[str, float]] = []
@@ -112,9 +137,10 @@ def train_policy(state: records.ExperimentState, cell: dict[str, Any], run_dir: 
 def run(teacher: str = "Medium", opponents: Sequence[str] = ("VeryEasy", "Easy"), games: int = 40,
         steps: int = 2000, checkpoint_every: int = 200, batch_size: int = 8, unroll_length: int = 32,
         learning_rate: float = 5e-4, eval_games: int = 20, bots: Sequence[str] = ("VeryEasy", "Easy"),
-        overrides: Sequence[str] = DEFAULT_OVERRIDES, seed: int = 0, resume: bool = False,
-        results_dir: Optional[str] = None, runs_dir: Optional[str] = None, argv: Optional[list[str]] = None,
-        log: Callable[[str], None] = print) -> dict[str, Any]:
+        overrides: Sequence[str] = DEFAULT_OVERRIDES, seed: int = 0, student: Optional[str] = None,
+        student_share: float = 0.5, aggregate: Sequence[str] = (), initial_params: Optional[str] = None,
+        resume: bool = False, results_dir: Optional[str] = None, runs_dir: Optional[str] = None,
+        argv: Optional[list[str]] = None, log: Callable[[str], None] = print) -> dict[str, Any]:
     from agent.demonstration import EPISODE_SUFFIX, load_episode
     from agent.features import FeatureSpec
     from agent.model.config import ModelConfig
@@ -127,10 +153,13 @@ def run(teacher: str = "Medium", opponents: Sequence[str] = ("VeryEasy", "Easy")
     settings = {"teacher": teacher, "opponents": list(opponents), "games": games, "steps": steps,
                 "checkpoint_every": checkpoint_every, "batch_size": batch_size, "unroll_length": unroll_length,
                 "learning_rate": learning_rate, "eval_games": eval_games, "bots": list(bots),
-                "overrides": list(overrides), "preset": "tiny", "seed": seed}
+                "overrides": list(overrides), "preset": "tiny", "seed": seed, "student": student or "",
+                "student_share": student_share if student else 0.0, "aggregate": list(aggregate),
+                "initial_params": initial_params or ""}
     state = records.ExperimentState(results_dir, EXPERIMENT, settings, resume,
                                     fixed=("teacher", "opponents", "games", "overrides", "preset", "seed",
-                                           "batch_size", "unroll_length"))
+                                           "batch_size", "unroll_length", "student", "student_share", "aggregate",
+                                           "initial_params"))
     state.begin(argv)
     config = build_config("tiny", list(overrides))
     model = to_dict(config.model)
@@ -142,10 +171,17 @@ def run(teacher: str = "Medium", opponents: Sequence[str] = ("VeryEasy", "Easy")
     if demos["status"] != "done":
         for stale in glob.glob(os.path.join(demos_dir, f"*{EPISODE_SUFFIX}")):
             os.remove(stale)  # a half-recorded set is recorded again: the games are seeded
-        log(f"imitation: recording {games} games of {teacher} against each of {', '.join(opponents)}")
-        record_demonstrations(demos, demos_dir, teacher, opponents, games, spec, config.env, seed, log)
+        with_student = f", a student ({student}) taking {student_share:.0%} of its decisions" if student else ""
+        log(f"imitation: recording {games} games of {teacher} against each of {', '.join(opponents)}{with_student}")
+        record_demonstrations(demos, demos_dir, teacher, opponents, games, spec, config.env, seed, log,
+                              student=student, student_share=student_share)
         state.save()
     paths = [os.path.join(demos_dir, g["file"]) for g in demos["games"]]
+    for folder in aggregate:
+        earlier = sorted(glob.glob(os.path.join(folder, f"*{EPISODE_SUFFIX}")))
+        if not earlier:
+            raise ValueError(f"--aggregate {folder}: no demonstrations (*{EPISODE_SUFFIX}) there")
+        paths += earlier
     episodes = [load_episode(p, spec) for p in paths]
     train_set = [e for i, e in enumerate(episodes) if i % HELD_OUT_EVERY != HELD_OUT_EVERY - 1]
     held_out = [e for i, e in enumerate(episodes) if i % HELD_OUT_EVERY == HELD_OUT_EVERY - 1] or episodes[-1:]
@@ -156,7 +192,7 @@ def run(teacher: str = "Medium", opponents: Sequence[str] = ("VeryEasy", "Easy")
     policy_path = os.path.join(run_dir, "policy.safetensors")
     if training["status"] != "done" or int(training.get("steps", 0)) < steps or not os.path.exists(policy_path):
         policy_path = train_policy(state, training, run_dir, model, train_set, held_out, steps, checkpoint_every,
-                                   batch_size, unroll_length, learning_rate, seed, log)
+                                   batch_size, unroll_length, learning_rate, seed, log, initial_params)
         for name in EVALUATIONS:
             if name in state.data["cells"]:
                 state.update(name, status="pending")  # a longer training is evaluated again
@@ -203,12 +239,24 @@ def write_report(state: records.ExperimentState, bots: Sequence[str], results_di
     stats = demos.get("teacher_stats", {})
     last = validation[-1] if validation else {}
     decisions = sum(g["decisions"] for g in demos.get("games", []))
+    who = settings["teacher"]
+    dagger = ""
+    if settings.get("student"):  # a DAgger round
+        who = f"{settings['teacher']} and the student"
+        dagger = (f"DAgger round: the student `{settings['student']}` took over {settings['student_share']:.0%} "
+                  f"of its decisions in these games, {settings['teacher']} labelling every step (labels given "
+                  f"while the student played: {stats.get('deferred', 0)}). ")
+    if settings.get("aggregate"):
+        dagger += f"Trained on these and the demonstrations in {', '.join(settings['aggregate'])}. "
+    if settings.get("initial_params"):
+        dagger += f"Training started from `{settings['initial_params']}`. "
+    dagger_paragraph = f"{dagger.strip()}\n\n" if dagger else ""
     text = (f"# Behaviour cloning from the built-in {settings['teacher']} bot (Simple64, tiny preset)\n\n"
             f"Demonstrations: {len(demos.get('games', []))} games of {settings['teacher']} against "
             f"{', '.join(settings['opponents'])} ({decisions} decisions), played through the policy's action "
-            f"interface; the teacher won {demos.get('teacher_win_rate', 0.0):.0%} of them. Bot commands: "
+            f"interface; {who} won {demos.get('teacher_win_rate', 0.0):.0%} of them. Bot commands: "
             f"{stats.get('bot_commands', 0)}, actions sent: {stats.get('executed', 0)}, dropped: "
-            f"{stats.get('dropped', {})}.\n\n"
+            f"{stats.get('dropped', {})}.\n\n{dagger_paragraph}"
             f"Training: {training.get('steps', 0)} steps of {settings['batch_size']} x {settings['unroll_length']} "
             f"decisions; held-out loss {last.get('loss/imitation', float('nan')):.3f} (action type right with "
             f"p > 0.5 in {last.get('accuracy/action_type>0.5', 0.0):.0%} of held-out decisions).\n\n"

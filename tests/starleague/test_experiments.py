@@ -275,9 +275,9 @@ def test_imitation_records_clones_evaluates_then_resumes_the_cloning(tmp_path):
     from its checkpoint (the demonstrations are not played again) and evaluates again."""
     res, runs = str(tmp_path / "res"), str(tmp_path / "runs")
     small = ["model.max_entities=16", "model.spatial_size=16", "model.max_selected_units=8", "env.game_loop_limit=800"]
-    args = ["imitation", "--opponents", "VeryEasy", "--games", "2", "--checkpoint-every", "2", "--batch-size", "2",
-            "--unroll-length", "8", "--eval-games", "1", "--bots", "VeryEasy", "--results-dir", res, "--runs-dir", runs,
-            *_sets(small)]
+    base = ["imitation", "--opponents", "VeryEasy", "--games", "2", "--checkpoint-every", "2", "--batch-size", "2",
+            "--unroll-length", "8", "--eval-games", "1", "--bots", "VeryEasy", *_sets(small)]
+    args = [*base, "--results-dir", res, "--runs-dir", runs]
     first = _experiment([*args, "--steps", "4"], timeout=300)
     assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
     summary = json.load(open(os.path.join(res, "results.json")))
@@ -298,3 +298,16 @@ def test_imitation_records_clones_evaluates_then_resumes_the_cloning(tmp_path):
     assert summary["training"]["steps"] == 6 and [v["step"] for v in summary["training"]["validation"]][-1] == 6
     assert len(summary["invocations"]) == 2 and summary["evaluation"]["status"] == "done"
     assert summary["greedy_evaluation"]["status"] == "done"
+
+    # A DAgger round: the clone plays part of each new game, the teacher labels; trained on both
+    # rounds' games, starting from the clone.
+    policy, demos = os.path.join(runs, "policy.safetensors"), os.path.join(runs, "demos")
+    res2, runs2 = str(tmp_path / "res2"), str(tmp_path / "runs2")
+    dagger = _experiment([*base, "--results-dir", res2, "--runs-dir", runs2, "--steps", "2", "--student", policy,
+                          "--student-share", "0.5", "--aggregate", demos, "--initial-params", policy], timeout=300)
+    assert dagger.returncode == 0, dagger.stdout[-3000:] + dagger.stderr[-3000:]
+    assert f"training starts from {policy}" in dagger.stdout
+    assert "imitation: 4 training episodes" in dagger.stdout  # 2 new + 2 earlier games (fewer than 10: none held out)
+    summary = json.load(open(os.path.join(res2, "results.json")))
+    assert summary["settings"]["student"] == policy and summary["settings"]["aggregate"] == [demos]
+    assert "DAgger round" in open(os.path.join(res2, "table.md")).read()
