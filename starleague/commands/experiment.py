@@ -95,6 +95,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--aggregate", type=_names, default=[],
                    help="DAgger: earlier demonstration folders, comma-separated, to train on as well")
     p.add_argument("--initial-params", default=None, help="start the cloning from this policy (safetensors)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="game g against the i-th opponent level is seeded seed + 1000 i + g; also seeds the training")
     common(p)
     p.set_defaults(func=run_imitation)
 
@@ -128,6 +130,7 @@ def run_minigames(args: argparse.Namespace) -> int:
 def run_vs_bots(args: argparse.Namespace) -> int:
     from starleague.experiments import records, vs_bots
 
+    _interrupt_on_sigterm()
     try:
         vs_bots.run(minutes=args.minutes, eval_every_minutes=args.eval_every, eval_games=args.eval_games,
                     bots=args.bots, actors=args.actors,
@@ -165,7 +168,7 @@ def run_imitation(args: argparse.Namespace) -> int:
                       checkpoint_every=args.checkpoint_every, batch_size=args.batch_size,
                       unroll_length=args.unroll_length, learning_rate=args.learning_rate, eval_games=args.eval_games,
                       bots=args.bots, student=args.student, student_share=args.student_share,
-                      aggregate=args.aggregate, initial_params=args.initial_params,
+                      aggregate=args.aggregate, initial_params=args.initial_params, seed=args.seed,
                       overrides=args.overrides if args.overrides is not None else imitation.DEFAULT_OVERRIDES,
                       resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir, argv=_argv())
     except (records.ExperimentError, WireError, ValueError) as error:

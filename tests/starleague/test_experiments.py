@@ -229,6 +229,42 @@ def test_vs_bots_runs_a_league_and_evaluates_snapshots(tmp_path):
 
 
 @pytest.mark.timeout(200)
+def test_vs_bots_stops_on_sigterm_and_records_where_it_stopped(tmp_path):
+    """SIGTERM stops the league as Ctrl-C does: the learners write their checkpoints, the state
+    records that it stopped and the minutes trained (for --resume), and no process of the run is
+    left. Before, SIGTERM killed the experiment outright and the state kept the minutes of its
+    last evaluation."""
+    import signal
+    import time
+
+    res, runs = str(tmp_path / "res"), str(tmp_path / "runs")
+    overrides = SMALL + ["env.game_loop_limit=400", "league.main_exploiters=0"]
+    log_path = str(tmp_path / "experiment.log")
+    env = dict(os.environ, PYTHONUNBUFFERED="1", OMP_NUM_THREADS="1")
+    with open(log_path, "w") as log:
+        experiment = subprocess.Popen([sys.executable, "-m", "starleague", "experiment", "vs-bots", "--minutes", "60",
+                                       "--bots", "VeryEasy", "--actors", "1", "--results-dir", res, "--runs-dir", runs,
+                                       *_sets(overrides)], stdout=log, stderr=subprocess.STDOUT, env=env)
+    deadline = time.time() + 120
+    while "vs-bots: league of" not in open(log_path).read() and time.time() < deadline:
+        time.sleep(0.5)
+    time.sleep(5)
+    experiment.send_signal(signal.SIGTERM)
+    assert experiment.wait(timeout=120) != 0
+    league = json.load(open(os.path.join(res, "state.json")))["cells"]["league"]
+    assert league["status"] == "stopped", open(log_path).read()[-3000:]
+    leftover = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if runs.encode() in f.read():
+                    leftover.append(int(pid))
+        except (OSError, ValueError):
+            continue
+    assert leftover == []
+
+
+@pytest.mark.timeout(200)
 def test_replay_ablation_stops_on_sigterm_with_no_process_left(tmp_path):
     """SIGTERM (as Ctrl-C) starts no queued cell and stops the running cells' learners and actors,
     which run in sessions of their own. Before, the pool kept starting queued cells and the
