@@ -31,6 +31,9 @@ EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)
                                   "towards it (ninth sitting)"),
                ("vs-bots-core-norm", "Against the built-in bots from scratch, with the layer-normalised core and "
                                      "greedy evaluation (ninth sitting)"),
+               ("vs-bots-cloned-ladder", "From the behaviour-cloned policy, every game against the bots, KL 1.0 "
+                                         "towards the clone, no exploiter (tenth sitting)"),
+               ("imitation-dagger", "Behaviour cloning, one DAgger round from the first clone (tenth sitting)"),
                ("vs-bots-2026-11-25", "Against the built-in bots, first sitting (old bots: that VeryEasy built nothing; "
                                       "the league's default bot share and discount)"),
                ("replay-ablation", "Replay x off-policy correction"),
@@ -94,6 +97,21 @@ COMMANDS = {
                           "--set learner.checkpoint_every_seconds=60 --set league.bots=VeryEasy,Easy "
                           "--set league.main_bot_share=0.5 --set league.bot_weighting=hard --set rl.discount=0.999 "
                           "--set model.max_selected_units=16"),
+    "vs-bots-cloned-ladder": ("starleague experiment vs-bots --minutes 45 --eval-every 15 --eval-games 20 --actors 2 "
+                              "--greedy-eval --results-dir bench/results/experiments/vs-bots-cloned-ladder "
+                              "--runs-dir runs/experiments/vs-bots-cloned-ladder --set league.main_exploiters=0 "
+                              "--set learner.checkpoint_every_seconds=60 --set league.bots=VeryEasy,Easy "
+                              "--set league.main_bot_share=1.0 --set league.bot_weighting=hard "
+                              "--set rl.discount=0.999 --set model.max_selected_units=16 "
+                              "--set learner.initial_params=runs/experiments/imitation/policy.safetensors "
+                              "--set rl.teacher_kl_cost=1.0"),
+    "imitation-dagger": ("starleague experiment imitation --teacher Medium --opponents VeryEasy,Easy --games 30 "
+                         "--steps 1000 --checkpoint-every 250 --eval-games 20 --seed 5000 "
+                         "--student runs/experiments/imitation/policy.safetensors --student-share 0.5 "
+                         "--aggregate runs/experiments/imitation/demos "
+                         "--initial-params runs/experiments/imitation/policy.safetensors "
+                         "--results-dir bench/results/experiments/imitation-dagger "
+                         "--runs-dir runs/experiments/imitation-dagger"),
     "vs-bots-2026-11-25": ("starleague experiment vs-bots --minutes 30 --eval-every 15 --eval-games 4 --actors 2 "
                            "--set league.main_exploiters=1 --set learner.checkpoint_every_seconds=60"),
     "replay-ablation": ("starleague experiment replay-ablation --tasks MoveToBeacon,CollectMineralShards,"
