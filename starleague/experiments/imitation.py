@@ -225,7 +225,8 @@ def write_report(state: records.ExperimentState, bots: Sequence[str], results_di
         if evaluation.get("status") == "done":
             how = ", greedy" if greedy else ""
             rows.append({**evaluation["untrained"], "label": f"untrained (random parameters){how}", "steps": 0})
-            rows.append({**evaluation["cloned"], "label": f"cloned from {settings['teacher']}{how}",
+            dagger = ", DAgger round" if settings.get("student") else ""
+            rows.append({**evaluation["cloned"], "label": f"cloned from {settings['teacher']}{dagger}{how}",
                          "steps": int(training.get("steps", 0))})
     table = tables.policy_win_rate_table(rows, bots) if rows else "Not evaluated yet.\n"
     curve = training.get("curve", [])

@@ -28,6 +28,19 @@ def _sets(items: list[str]) -> list[str]:
     return sum((["--set", item] for item in items), [])
 
 
+def _processes_mentioning(text: str) -> list[int]:
+    """Pids of the processes whose command line contains `text` (an experiment's runs dir)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if text.encode() in f.read():
+                    found.append(int(pid))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 # --- reference numbers and tables ---------------------------------------------------------
 
 
@@ -253,15 +266,7 @@ def test_vs_bots_stops_on_sigterm_and_records_where_it_stopped(tmp_path):
     assert experiment.wait(timeout=120) != 0
     league = json.load(open(os.path.join(res, "state.json")))["cells"]["league"]
     assert league["status"] == "stopped", open(log_path).read()[-3000:]
-    leftover = []
-    for pid in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                if runs.encode() in f.read():
-                    leftover.append(int(pid))
-        except (OSError, ValueError):
-            continue
-    assert leftover == []
+    assert _processes_mentioning(runs) == []
 
 
 @pytest.mark.timeout(200)
@@ -285,24 +290,13 @@ def test_replay_ablation_stops_on_sigterm_with_no_process_left(tmp_path):
         time.sleep(0.5)
     assert open(log_path).read().count("learner on localhost") == 2, open(log_path).read()[-3000:]
 
-    def cell_processes() -> list[int]:
-        found = []
-        for pid in os.listdir("/proc"):
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as f:
-                    if runs.encode() in f.read():
-                        found.append(int(pid))
-            except (OSError, ValueError):
-                continue
-        return found
-
-    assert len(cell_processes()) >= 4  # two learners, two actors
+    assert len(_processes_mentioning(runs)) >= 4  # two learners, two actors
     experiment.send_signal(signal.SIGTERM)
     assert experiment.wait(timeout=150) != 0
     output = open(log_path).read()
     assert "stopped; --resume continues it" in output, output[-3000:]
     assert output.count("learner on localhost") == 2  # no queued cell started after the signal
-    assert cell_processes() == []
+    assert _processes_mentioning(runs) == []
 
 
 @pytest.mark.timeout(400)
