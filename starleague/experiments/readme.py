@@ -33,6 +33,8 @@ EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)
                                      "greedy evaluation (ninth sitting)"),
                ("vs-bots-cloned-ladder", "From the behaviour-cloned policy, every game against the bots, KL 1.0 "
                                          "towards the clone, no exploiter (tenth sitting)"),
+               ("vs-bots-cloned-noentropy", "From the behaviour-cloned policy, every game against the bots, KL "
+                                            "1.0, no entropy bonus, learning rate 1e-4 (tenth sitting)"),
                ("imitation-dagger", "Behaviour cloning, one DAgger round from the first clone (tenth sitting)"),
                ("vs-bots-2026-11-25", "Against the built-in bots, first sitting (old bots: that VeryEasy built nothing; "
                                       "the league's default bot share and discount)"),
@@ -105,6 +107,15 @@ COMMANDS = {
                               "--set rl.discount=0.999 --set model.max_selected_units=16 "
                               "--set learner.initial_params=runs/experiments/imitation/policy.safetensors "
                               "--set rl.teacher_kl_cost=1.0"),
+    "vs-bots-cloned-noentropy": ("starleague experiment vs-bots --minutes 30 --eval-every 15 --eval-games 20 "
+                                 "--actors 2 --greedy-eval --results-dir bench/results/experiments/vs-bots-cloned-noentropy "
+                                 "--runs-dir runs/experiments/vs-bots-cloned-noentropy --set league.main_exploiters=0 "
+                                 "--set learner.checkpoint_every_seconds=60 --set league.bots=VeryEasy,Easy "
+                                 "--set league.main_bot_share=1.0 --set league.bot_weighting=hard "
+                                 "--set rl.discount=0.999 --set model.max_selected_units=16 "
+                                 "--set learner.initial_params=runs/experiments/imitation/policy.safetensors "
+                                 "--set rl.teacher_kl_cost=1.0 --set rl.entropy_cost=0 "
+                                 "--set learner.learning_rate=0.0001"),
     "imitation-dagger": ("starleague experiment imitation --teacher Medium --opponents VeryEasy,Easy --games 30 "
                          "--steps 1000 --checkpoint-every 250 --eval-games 20 --seed 5000 "
                          "--student runs/experiments/imitation/policy.safetensors --student-share 0.5 "
