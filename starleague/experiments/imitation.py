@@ -105,8 +105,11 @@ def train_policy(state: records.ExperimentState, cell: dict[str, Any], run_dir: 
     else:
         done = 0
         if initial_params:
-            with open(initial_params, "rb") as f:
-                policy.load_state_dict(snapshot.decode_snapshot(f.read()))
+            try:
+                with open(initial_params, "rb") as f:
+                    policy.load_state_dict(snapshot.decode_snapshot(f.read()))
+            except (OSError, snapshot.SnapshotError, RuntimeError) as error:  # RuntimeError: another model
+                raise ValueError(f"--initial-params {initial_params}: not a snapshot of this model ({error})") from None
             log(f"imitation: training starts from {initial_params}")
         cell.update(curve=[], validation=[])
         cell["validation"].append({"step": 0, **imitation.evaluate_nll(policy, held_out, unroll_length)})
@@ -153,9 +156,11 @@ def run(teacher: str = "Medium", opponents: Sequence[str] = ("VeryEasy", "Easy")
     settings = {"teacher": teacher, "opponents": list(opponents), "games": games, "steps": steps,
                 "checkpoint_every": checkpoint_every, "batch_size": batch_size, "unroll_length": unroll_length,
                 "learning_rate": learning_rate, "eval_games": eval_games, "bots": list(bots),
-                "overrides": list(overrides), "preset": "tiny", "seed": seed, "student": student or "",
-                "student_share": student_share if student else 0.0, "aggregate": list(aggregate),
-                "initial_params": initial_params or ""}
+                "overrides": list(overrides), "preset": "tiny", "seed": seed}
+    # A DAgger round's settings are recorded only when given, so a state.json from before they
+    # existed still resumes (a missing key and an unset option compare equal).
+    settings.update({k: v for k, v in (("student", student), ("student_share", student_share if student else None),
+                                       ("aggregate", list(aggregate)), ("initial_params", initial_params)) if v})
     state = records.ExperimentState(results_dir, EXPERIMENT, settings, resume,
                                     fixed=("teacher", "opponents", "games", "overrides", "preset", "seed",
                                            "batch_size", "unroll_length", "student", "student_share", "aggregate",
