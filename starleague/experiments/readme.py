@@ -17,6 +17,8 @@ EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)
                ("minigames-buildmarines", "BuildMarines with the delay head and discount 0.999 (sixth sitting; now "
                                           "the default)"),
                ("minigames-shards64", "CollectMineralShards on a 64 x 64 target grid (seventh sitting)"),
+               ("minigames-beacon-norm", "MoveToBeacon with the layer-normalised core and the current defaults "
+                                         "(tenth sitting)"),
                ("minigames-long", "Mini-games trained longer (fourth sitting; DefeatRoaches with 4-unit selection)"),
                ("minigames-arena56", "Mini-games, second sitting (old 56 x 56 arena: not comparable with the paper)"),
                ("minigames-delay16", "Mini-games, first sitting (old arena, 16-choice delay head)"),
@@ -60,6 +62,10 @@ COMMANDS = {
                            "bench/results/experiments/minigames-shards64 --runs-dir runs/experiments/minigames-shards64 "
                            "--set actor.envs_per_actor=16 --set learner.checkpoint_every_seconds=60 "
                            "--set model.max_delay=1 --set learner.max_policy_lag=16 --set model.spatial_size=64"),
+    "minigames-beacon-norm": ("starleague experiment minigames --games MoveToBeacon --minutes-per-game 35 "
+                              "--eval-episodes 100 --untrained-episodes 20 --results-dir "
+                              "bench/results/experiments/minigames-beacon-norm "
+                              "--runs-dir runs/experiments/minigames-beacon-norm"),
     "minigames-long": ("starleague experiment minigames --games DefeatRoaches --minutes-per-game 30 "
                        "--eval-episodes 100 --untrained-episodes 20 --results-dir bench/results/experiments/minigames-long "
                        "--runs-dir runs/experiments/minigames-long"),
