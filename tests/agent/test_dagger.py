@@ -72,7 +72,8 @@ def test_a_student_with_the_whole_game_plays_it_and_the_teacher_only_labels(spec
 
 def test_labels_while_the_student_plays_answer_the_current_state(spec, student_policy):
     """The bot is asked afresh at every step the student plays: its queue is not carried over, so
-    it plans again (more bot commands than actions sent, none of them stale)."""
+    every label is a command of its own step. (Keeping the queue labelled a whole game with the
+    same 13 stale commands.)"""
     student = Student(student_policy, share=1.0, seed=2)
     _, teacher = play(spec, student)
     assert teacher.stats.deferred > 10 and not teacher.pending
