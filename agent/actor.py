@@ -327,6 +327,18 @@ def run_policy(policy, spec, seats: list[tuple[Any, Any, SeatMemory]], determini
     return results
 
 
+def decide_when_due(policy, memory: SeatMemory, obs, game_info, deterministic: bool = False):
+    """One seat playing alone (an evaluation game, a DAgger student): its actions when its delay
+    has run out, else None after counting the wait down."""
+    if memory.wait > 0:
+        memory.wait -= 1
+        return None
+    with torch.no_grad():
+        (_, actions, _, _), = run_policy(policy, policy.spec, [(obs, game_info, memory)], deterministic=deterministic)
+    memory.first = False
+    return actions
+
+
 OUTCOME_BY_RESULT = {1: "WIN", 2: "LOSS", 3: "DRAW", 4: "DRAW"}
 
 

@@ -21,10 +21,9 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-import torch
 
 from agent.actions import to_commands
-from agent.actor import SeatMemory, run_policy
+from agent.actor import SeatMemory, decide_when_due
 from sc2env.types import GameInfo, Observation, RawCommand
 
 
@@ -47,13 +46,9 @@ class Student:
         """The step's commands while the student has the game (none while it waits out its
         delay), or None while the teacher has it. The student decides at every one of its
         decisions, carried out or not, so its memory follows the game as when it plays."""
-        if self.memory.wait > 0:
-            self.memory.wait -= 1
+        actions = decide_when_due(self.policy, self.memory, obs, game_info, self.deterministic)
+        if actions is None:  # waiting out its delay
             return [] if self.in_control else None
-        with torch.no_grad():
-            (_, actions, _, _), = run_policy(self.policy, self.policy.spec, [(obs, game_info, self.memory)],
-                                             deterministic=self.deterministic)
-        self.memory.first = False
         self.decisions += 1
         self.in_control = bool(self.rng.random() < self.share)
         if not self.in_control:

@@ -187,10 +187,8 @@ def play_game(policy, job: GameJob, env_settings: dict[str, Any]) -> GameResult:
     likely one of each head (how a cloned policy is often played: sampling adds the teacher's
     rare choices back at every step).
     """
-    import torch
-
     from agent.actions import to_commands
-    from agent.actor import OUTCOME_BY_RESULT, SeatMemory, run_policy
+    from agent.actor import OUTCOME_BY_RESULT, SeatMemory, decide_when_due
     from sc2env.env import make_env
     from sc2env.types import AgentPlayer, BotPlayer, Difficulty
 
@@ -206,15 +204,9 @@ def play_game(policy, job: GameJob, env_settings: dict[str, Any]) -> GameResult:
         memory = SeatMemory(state=policy.initial_state(1))
         timestep = env.reset()[0]
         while not timestep.last():
-            commands = []
-            if memory.wait > 0:
-                memory.wait -= 1
-            else:
-                with torch.no_grad():
-                    (_, actions, _, _), = run_policy(policy, policy.spec, [(timestep.observation, env.game_info, memory)],
-                                                     deterministic=bool(env_settings.get("greedy", False)))
-                memory.first = False
-                commands = to_commands(actions, timestep.observation, env.game_info, policy.spec)
+            actions = decide_when_due(policy, memory, timestep.observation, env.game_info,
+                                      deterministic=bool(env_settings.get("greedy", False)))
+            commands = [] if actions is None else to_commands(actions, timestep.observation, env.game_info, policy.spec)
             timestep = env.step([commands])[0]
         replay = ""
         directory = env_settings.get("replay_dir")
