@@ -143,15 +143,11 @@ def run(minutes: float = 180.0, eval_every_minutes: float = 15.0, eval_games: in
     return write_report(state, bots, results_dir, echo=True)
 
 
-def _players_line(overrides: Sequence[str]) -> str:
-    """"main agent + main exploiter" as the overrides set league.main_exploiters (default 1)."""
-    from league.config import LeagueConfig
+def _players_line(settings: dict[str, Any]) -> str:
+    """"main agent + main exploiter", or as many exploiters as the run's config has."""
+    from starleague.config import build_config
 
-    exploiters = LeagueConfig().main_exploiters
-    for item in overrides:
-        key, _, value = item.partition("=")
-        if key.strip() == "league.main_exploiters":
-            exploiters = int(value)
+    exploiters = build_config(settings["preset"], list(settings["overrides"])).league.main_exploiters
     if exploiters == 0:
         return "main agent, no exploiter"
     return f"main agent + {'main exploiter' if exploiters == 1 else f'{exploiters} main exploiters'}"
@@ -203,7 +199,7 @@ def write_report(state: records.ExperimentState, bots: Sequence[str], results_di
         records.write_text(os.path.join(results_dir, "winrate.svg"), plots.line_chart(
             series, "main agent win rate vs the built-in bots", "wall minutes", "win rate",
             reference_lines=[("goal VeryEasy", 0.95), ("goal Easy", 0.6)]))
-    text = (f"# League vs the built-in bots (Simple64, tiny preset, {_players_line(state.data['settings']['overrides'])})\n\n"
+    text = (f"# League vs the built-in bots (Simple64, tiny preset, {_players_line(state.data['settings'])})\n\n"
             f"Wall time trained: {run['seconds'] / 60:.1f} min. Win rate of the main agent's checkpoint "
             f"[95% Wilson interval] per bot level (draws count half), sampling actions as an actor does"
             f"{' and, marked greedy, playing the most likely choice of every head' if state.data['settings'].get('greedy_eval') else ''}"
