@@ -117,15 +117,26 @@ def simple96() -> MapSpec:
                   rocks=[(46, 46, 50, 50), (30, 60, 36, 64)])
 
 
-def flat_map(name: str, width: int = 64, height: int = 64, border: int = 0) -> MapSpec:
-    """An open arena (mini-games): all pathable and placeable, no bases, no start bases."""
+def flat_map(name: str, width: int = 64, height: int = 64, border: int = 0,
+             playable: tuple[tuple[int, int], tuple[int, int]] | None = None) -> MapSpec:
+    """An open arena (mini-games): all pathable and placeable, no bases, no start bases.
+
+    `playable` = ((x0, y0), (x1, y1)) makes only that rectangle pathable and the playable area,
+    as a map whose trigger calls RegionPlayableMapSet (units cannot leave it)."""
     pathable = np.ones((height, width), np.bool_)
     if border:
         pathable[:border, :] = pathable[-border:, :] = False
         pathable[:, :border] = pathable[:, -border:] = False
+    if playable is None:
+        playable = ((border, border), (width - border, height - border))
+    else:
+        (x0, y0), (x1, y1) = playable
+        inside = np.zeros_like(pathable)
+        inside[y0:y1, x0:x1] = True
+        pathable &= inside
     return MapSpec(name, width, height, np.full((height, width), LOW, np.uint8), pathable, pathable.copy(),
                    [(width * 0.25, height * 0.5), (width * 0.75, height * 0.5)], [],
-                   playable_min=(border, border), playable_max=(width - border, height - border))
+                   playable_min=playable[0], playable_max=playable[1])
 
 
 MELEE_MAPS = {"Simple64": simple64, "Simple96": simple96}

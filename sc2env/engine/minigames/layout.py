@@ -11,12 +11,6 @@ from numba import njit
 # spawned against the map edge.
 MAP_SIZE = 64
 MARGIN = 4.0
-# The movement mini-games (MoveToBeacon, CollectMineralShards) are single-screen maps: their
-# units spawn within what one camera shows, and pysc2's camera is 24 world units wide. Placed
-# over the whole 64x64 arena instead, the average beacon was ~29 cells away and a perfect
-# agent scored ~9 beacons where the real map allows ~26.
-SCREEN_WIDTH = 24.0
-SCREEN_MARGIN = (MAP_SIZE - SCREEN_WIDTH) / 2.0 + 1.0  # + 1: a beacon/shard lies wholly inside
 
 
 class LayoutError(RuntimeError):
@@ -34,11 +28,13 @@ def sample_points(
     size: int = MAP_SIZE,
     margin: float = MARGIN,
     tries: int = 20000,
+    box: tuple[float, float, float, float] | None = None,
 ) -> np.ndarray:
     """n points in the arena, each >= min_avoid from every `avoid` point, >= min_gap apart,
     and (if `centre`) at a distance in [ring[0], ring[1]] from it. Returns float [n, 2].
+    The arena is the square [margin, size - margin]^2, or the rectangle box = (x0, y0, x1, y1).
 
-    Rejection sampling: each try draws rng.uniform(margin, size - margin, size=2) and keeps the
+    Rejection sampling: each try draws rng.uniform(low, high, size=2) and keeps the
     point if it passes the rules against the points kept so far. The tries are drawn as one
     batch and checked in one numba call (_accept), then the generator is left exactly where
     drawing only the used tries one by one leaves it (so games are the same as with a Python
@@ -49,10 +45,11 @@ def sample_points(
     has_centre = centre is not None
     cx, cy = (float(centre[0]), float(centre[1])) if has_centre else (0.0, 0.0)
     chosen = np.zeros(n, np.int64)
+    low, high = (margin, size - margin) if box is None else ((box[0], box[1]), (box[2], box[3]))
     start = rng.bit_generator.state
     batch = min(tries, 4 * n + 32)  # enough for the mini-games' layouts; grown (same prefix) if not
     while True:
-        points = rng.uniform(margin, size - margin, size=(batch, 2))
+        points = rng.uniform(low, high, size=(batch, 2))
         kept, used = _accept(points, avoid, float(min_avoid), float(min_gap), has_centre, cx, cy,
                              float(ring[0]), float(ring[1]), chosen)
         if kept == n or batch == tries:
@@ -61,7 +58,7 @@ def sample_points(
         batch = min(tries, batch * 4)
     if used < batch:  # leave the generator as if only the used tries had been drawn
         rng.bit_generator.state = start
-        rng.uniform(margin, size - margin, size=(used, 2))
+        rng.uniform(low, high, size=(used, 2))
     if kept < n:
         raise LayoutError(f"could place only {kept} of {n} points with the given distance rules")
     return points[chosen]

@@ -7,17 +7,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sc2env.engine.minigames.layout import MAP_SIZE, MARGIN, SCREEN_MARGIN, LayoutError, sample_points
+from sc2env.engine.minigames.layout import MAP_SIZE, MARGIN, LayoutError, sample_points
+from sc2env.engine.minigames.navigation import MARINE_SPAWN
 
 
 def plain_sample_points(rng, n, avoid=None, min_avoid=0.0, min_gap=0.0, centre=None, ring=(0.0, float("inf")),
-                        size=MAP_SIZE, margin=MARGIN, tries=20000):
+                        size=MAP_SIZE, margin=MARGIN, tries=20000, box=None):
     avoid = np.zeros((0, 2)) if avoid is None else np.asarray(avoid, dtype=np.float64).reshape(-1, 2)
     out: list[np.ndarray] = []
     for _ in range(tries):
         if len(out) == n:
             break
-        p = rng.uniform(margin, size - margin, size=2)
+        p = rng.uniform(margin, size - margin, size=2) if box is None else rng.uniform(box[:2], box[2:], size=2)
         if len(avoid) and np.min(np.hypot(*(avoid - p).T)) < min_avoid:
             continue
         if out and np.min(np.hypot(*(np.array(out) - p).T)) < min_gap:
@@ -43,9 +44,10 @@ def _cases():
     rng = np.random.Generator(np.random.PCG64(2024))
     cases = [
         # the mini-games' own calls: shards, marines, beacons, zergling rings, roach waves
-        dict(n=20, avoid=rng.uniform(21, 43, (2, 2)), min_avoid=2.0, min_gap=1.5, margin=SCREEN_MARGIN),
-        dict(n=2, min_gap=2.0, margin=SCREEN_MARGIN),
-        dict(n=1, avoid=rng.uniform(21, 43, (1, 2)), min_avoid=5.0, margin=SCREEN_MARGIN),
+        dict(n=20, avoid=rng.uniform(22, 36, (2, 2)), min_avoid=2.0, box=(23.0, 21.0, 43.0, 35.0)),
+        dict(n=2, min_gap=0.75, box=MARINE_SPAWN),
+        dict(n=1, avoid=rng.uniform(22, 36, (1, 2)), min_avoid=5.0, centre=(33.0, 28.0), ring=(4.0, float("inf")),
+             box=(23.5, 21.5, 42.5, 34.5)),
         dict(n=2, centre=(32.0, 32.0), ring=(7.5, 9.5), min_gap=5.0),
         dict(n=23, avoid=rng.uniform(10, 50, (2, 2)), min_avoid=5.0, centre=(32.0, 32.0), ring=(9.0, 30.0),
              min_gap=2.0),
@@ -55,6 +57,11 @@ def _cases():
         cases.append(dict(n=int(rng.integers(1, 60)), avoid=rng.uniform(0, 64, (int(rng.integers(0, 6)), 2)),
                           min_avoid=float(rng.uniform(0, 8)), min_gap=float(rng.uniform(0, 4)),
                           margin=float(rng.uniform(1, 20))))
+    for _ in range(10):  # rectangles
+        x0, y0 = rng.uniform(0, 30, 2)
+        cases.append(dict(n=int(rng.integers(1, 30)), avoid=rng.uniform(0, 64, (int(rng.integers(0, 4)), 2)),
+                          min_avoid=float(rng.uniform(0, 6)), min_gap=float(rng.uniform(0, 3)),
+                          box=(float(x0), float(y0), float(x0 + rng.uniform(5, 30)), float(y0 + rng.uniform(5, 30)))))
     return cases
 
 

@@ -40,7 +40,7 @@ def test_move_to_beacon_reward_and_beacon_moves():
     assert len(of(obs, MARINE, Alliance.Self)) == 1
     beacon = of(obs, BEACON, Alliance.Neutral)[0]
     marine = of(obs, MARINE)[0]
-    assert np.hypot(beacon["x"] - marine["x"], beacon["y"] - marine["y"]) >= 4.0
+    assert np.hypot(beacon["x"] - marine["x"], beacon["y"] - marine["y"]) >= 5.0
     total, steps = 0.0, 0
     while total == 0.0 and steps < 100:
         ts = env.step([[RawCommand(MOVE, (int(marine["tag"]),), target_point=(float(beacon["x"]), float(beacon["y"])))]])[0]
@@ -51,6 +51,66 @@ def test_move_to_beacon_reward_and_beacon_moves():
     m = of(ts.observation, MARINE)[0]
     assert (new["x"], new["y"]) != (beacon["x"], beacon["y"])
     assert np.hypot(new["x"] - m["x"], new["y"] - m["y"]) >= 5.0
+    env.close()
+
+
+def _inside(units, x0, y0, x1, y1):
+    return bool(np.all((units["x"] >= x0) & (units["x"] <= x1) & (units["y"] >= y0) & (units["y"] <= y1)))
+
+
+@pytest.mark.timeout(120)
+def test_move_to_beacon_and_shards_use_the_real_maps_regions():
+    """The regions of pysc2's MoveToBeacon.SC2Map / CollectMineralShards.SC2Map: playable space
+    (22, 20)-(44, 36) (the game info's playable area), beacons in (23.5, 21.5)-(42.5, 34.5) outside
+    the circle of radius 4 around (33, 28), shards in (23, 21)-(43, 35)."""
+    for seed in range(12):
+        env = env_for("MoveToBeacon", seed=seed)
+        obs = env.reset()[0].observation
+        info = env.game_info
+        assert (info.playable_min, info.playable_max) == ((22, 20), (44, 36))
+        marine, beacon = of(obs, MARINE)[0], of(obs, BEACON)[0]
+        assert _inside(of(obs, MARINE), 22, 20, 44, 36)
+        assert _inside(of(obs, BEACON), 23.5, 21.5, 42.5, 34.5)
+        assert np.hypot(beacon["x"] - 33.0, beacon["y"] - 28.0) >= 4.0
+        assert np.hypot(beacon["x"] - marine["x"], beacon["y"] - marine["y"]) >= 5.0
+        env.close()
+        env = env_for("CollectMineralShards", seed=seed)
+        obs = env.reset()[0].observation
+        assert _inside(of(obs, MARINE), 22, 20, 44, 36)
+        shards = of(obs, SHARD)
+        assert len(shards) == 20 and _inside(shards, 23, 21, 43, 35)
+        for s in shards:
+            assert np.hypot(of(obs, MARINE)["x"] - s["x"], of(obs, MARINE)["y"] - s["y"]).min() >= 2.0
+        env.close()
+
+
+@pytest.mark.timeout(60)
+def test_beacon_counts_when_the_marines_centre_is_within_1_25():
+    """The real map's "Beacon Area" is a circle of radius 1.25 around the beacon, tested against
+    the marine's position: 1.3 away scores nothing, 1.2 away scores."""
+    from sc2env.engine.state import X, Y
+
+    env = env_for("MoveToBeacon", seed=7)
+    obs = env.reset()[0].observation
+    game, scenario = env.game, env.scenario
+    marine = int(game.units(1, MARINE)[0])
+    bx, by = scenario.beacon_xy
+    for distance, reward in ((1.3, 0.0), (1.2, 1.0)):
+        game.state.fl[X, marine], game.state.fl[Y, marine] = bx - distance, by
+        assert scenario.reward_and_done(game, None) == ([reward], False)
+    env.close()
+
+
+@pytest.mark.timeout(60)
+def test_marines_cannot_leave_the_playable_space():
+    env = env_for("MoveToBeacon", seed=3)
+    obs = env.reset()[0].observation
+    marine = of(obs, MARINE)[0]
+    ts = env.step([[RawCommand(MOVE, (int(marine["tag"]),), target_point=(10.0, 50.0))]])[0]
+    assert [e.reason for e in ts.observation.action_errors] == ["(10.0, 50.0) is not pathable"]
+    for _ in range(30):
+        ts = env.step([[RawCommand(MOVE, (int(marine["tag"]),), target_point=(22.2, 35.8))]])[0]
+    assert _inside(of(ts.observation, MARINE), 22, 20, 44, 36)
     env.close()
 
 
