@@ -26,7 +26,7 @@ from sc2env.engine.pathing import blocked_table
 from sc2env.engine.scenario import StepEvents
 from sc2env.types import ActionError, GameInfo, Race, RawCommand, Result
 
-ENGINE_VERSION = "starleague-engine-5"  # 2: shots in a game loop land together; mirrored pathing goal cells and tie-breaks; wedged SCVs re-pick a field. 3: point-mirror fairness (loop-start positions for targeting, summed collision pushes, per-owner stagger phase, border-symmetric blocked(), new units toward the rally point). 4: MoveToBeacon and CollectMineralShards spawn within one screen (24 cells), as the real single-screen maps. 5: a straight line that cuts across a blocked cell's corner is not clear (a unit sent along one could swing between it and the grid path for ever)
+ENGINE_VERSION = "starleague-engine-6"  # 2: shots in a game loop land together; mirrored pathing goal cells and tie-breaks; wedged SCVs re-pick a field. 3: point-mirror fairness (loop-start positions for targeting, summed collision pushes, per-owner stagger phase, border-symmetric blocked(), new units toward the rally point). 4: MoveToBeacon and CollectMineralShards spawn within one screen (24 cells), as the real single-screen maps. 5: a straight line that cuts across a blocked cell's corner is not clear (a unit sent along one could swing between it and the grid path for ever). 6: MoveToBeacon and CollectMineralShards take the real maps' regions (playable space, spawn rectangles, beacon reach 1.25)
 FIELD_CACHE = 48
 START_WORKERS = 12
 START_MINERALS = 50
