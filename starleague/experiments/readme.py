@@ -12,7 +12,9 @@ import os
 
 from starleague.experiments import records
 
-EXPERIMENTS = (("minigames", "Mini-games (single-screen arena, as the real maps)"),
+EXPERIMENTS = (("minigames-realmap", "MoveToBeacon on the real map's regions (eleventh sitting)"),
+               ("minigames-realmap-shards", "CollectMineralShards on the real map's regions (eleventh sitting)"),
+               ("minigames", "Mini-games (single-screen arena, as the real maps)"),
                ("minigames-select16", "DefeatRoaches with 16-unit selection (sixth sitting; now the default)"),
                ("minigames-buildmarines", "BuildMarines with the delay head and discount 0.999 (sixth sitting; now "
                                           "the default)"),
@@ -62,6 +64,13 @@ COMMANDS = {
                            "bench/results/experiments/minigames-shards64 --runs-dir runs/experiments/minigames-shards64 "
                            "--set actor.envs_per_actor=16 --set learner.checkpoint_every_seconds=60 "
                            "--set model.max_delay=1 --set learner.max_policy_lag=16 --set model.spatial_size=64"),
+    "minigames-realmap": ("starleague experiment minigames --games MoveToBeacon --minutes-per-game 35 "
+                          "--eval-episodes 100 --untrained-episodes 20 --results-dir "
+                          "bench/results/experiments/minigames-realmap --runs-dir runs/experiments/minigames-realmap"),
+    "minigames-realmap-shards": ("starleague experiment minigames --games CollectMineralShards --minutes-per-game 65 "
+                                 "--eval-episodes 100 --untrained-episodes 20 --results-dir "
+                                 "bench/results/experiments/minigames-realmap-shards "
+                                 "--runs-dir runs/experiments/minigames-realmap-shards"),
     "minigames-beacon-norm": ("starleague experiment minigames --games MoveToBeacon --minutes-per-game 35 "
                               "--eval-episodes 100 --untrained-episodes 20 --results-dir "
                               "bench/results/experiments/minigames-beacon-norm "
