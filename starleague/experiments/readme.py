@@ -14,13 +14,14 @@ from starleague.experiments import records
 
 EXPERIMENTS = (("minigames-realmap", "MoveToBeacon on the real map's regions (eleventh sitting)"),
                ("minigames-realmap-shards", "CollectMineralShards on the real map's regions (eleventh sitting)"),
-               ("minigames", "Mini-games (single-screen arena, as the real maps)"),
+               ("minigames", "Mini-games, third sitting (MoveToBeacon and CollectMineralShards on the 24 x 24 arena "
+                             "used before the real maps' regions)"),
                ("minigames-select16", "DefeatRoaches with 16-unit selection (sixth sitting; now the default)"),
                ("minigames-buildmarines", "BuildMarines with the delay head and discount 0.999 (sixth sitting; now "
                                           "the default)"),
-               ("minigames-shards64", "CollectMineralShards on a 64 x 64 target grid (seventh sitting)"),
+               ("minigames-shards64", "CollectMineralShards on a 64 x 64 target grid (seventh sitting, 24 x 24 arena)"),
                ("minigames-beacon-norm", "MoveToBeacon with the layer-normalised core and the current defaults "
-                                         "(tenth sitting)"),
+                                         "(tenth sitting, 24 x 24 arena)"),
                ("minigames-long", "Mini-games trained longer (fourth sitting; DefeatRoaches with 4-unit selection)"),
                ("minigames-arena56", "Mini-games, second sitting (old 56 x 56 arena: not comparable with the paper)"),
                ("minigames-delay16", "Mini-games, first sitting (old arena, 16-choice delay head)"),
