@@ -67,7 +67,8 @@ COMMANDS = {
                            "--set model.max_delay=1 --set learner.max_policy_lag=16 --set model.spatial_size=64"),
     "minigames-realmap": ("starleague experiment minigames --games MoveToBeacon --minutes-per-game 35 "
                           "--eval-episodes 100 --untrained-episodes 20 --results-dir "
-                          "bench/results/experiments/minigames-realmap --runs-dir runs/experiments/minigames-realmap"),
+                          "bench/results/experiments/minigames-realmap --runs-dir runs/experiments/minigames-realmap"
+                          ", then the same with --minutes-per-game 60 --resume"),
     "minigames-realmap-shards": ("starleague experiment minigames --games CollectMineralShards --minutes-per-game 65 "
                                  "--eval-episodes 100 --untrained-episodes 20 --results-dir "
                                  "bench/results/experiments/minigames-realmap-shards "
