@@ -32,7 +32,8 @@ class _PlayableSpace(MiniGame):
 class MoveToBeacon(_PlayableSpace):
     """1 Marine, 1 Beacon. The marine's centre within 1.25 of the beacon's: +1, and the beacon
     moves >= 5 away (the map's "Beacon Area", a circle of radius 1.25 that the score trigger
-    tests the marine's position against every game loop)."""
+    tests the marine's position against every game loop; here it is tested after each env
+    step, so a marine that only passes through the circle between two steps scores nothing)."""
 
     name = "MoveToBeacon"
     time_limit_seconds = 120
