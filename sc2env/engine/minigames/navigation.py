@@ -19,7 +19,8 @@ MARINE_RADIUS = 0.375
 PLAYABLE = ((22, 20), (44, 36))
 # Marines spawn with their whole footprint inside the playable rectangle (the real game would
 # push a unit spawned on the edge back in).
-MARINE_SPAWN = (22.0 + MARINE_RADIUS, 20.0 + MARINE_RADIUS, 44.0 - MARINE_RADIUS, 36.0 - MARINE_RADIUS)
+MARINE_SPAWN = (PLAYABLE[0][0] + MARINE_RADIUS, PLAYABLE[0][1] + MARINE_RADIUS,
+                PLAYABLE[1][0] - MARINE_RADIUS, PLAYABLE[1][1] - MARINE_RADIUS)
 
 
 class _PlayableSpace(MiniGame):

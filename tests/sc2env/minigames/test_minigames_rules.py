@@ -76,11 +76,11 @@ def test_move_to_beacon_and_shards_use_the_real_maps_regions():
         env.close()
         env = env_for("CollectMineralShards", seed=seed)
         obs = env.reset()[0].observation
-        assert _inside(of(obs, MARINE), 22, 20, 44, 36)
-        shards = of(obs, SHARD)
+        marines, shards = of(obs, MARINE), of(obs, SHARD)
+        assert _inside(marines, 22, 20, 44, 36)
         assert len(shards) == 20 and _inside(shards, 23, 21, 43, 35)
         for s in shards:
-            assert np.hypot(of(obs, MARINE)["x"] - s["x"], of(obs, MARINE)["y"] - s["y"]).min() >= 2.0
+            assert np.hypot(marines["x"] - s["x"], marines["y"] - s["y"]).min() >= 2.0
         env.close()
 
 
@@ -91,7 +91,7 @@ def test_beacon_counts_when_the_marines_centre_is_within_1_25():
     from sc2env.engine.state import X, Y
 
     env = env_for("MoveToBeacon", seed=7)
-    obs = env.reset()[0].observation
+    env.reset()
     game, scenario = env.game, env.scenario
     marine = int(game.units(1, MARINE)[0])
     bx, by = scenario.beacon_xy
