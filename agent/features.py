@@ -33,6 +33,7 @@ _ALLIANCE_PRIORITY = np.array([3, 0, 1, 3, 2], dtype=np.int64)  # index = Allian
 SPATIAL_PLANES = ("height", "pathable", "placeable", "hidden", "fogged", "visible", "creep")
 PLAYER_SCALARS = 16 + 2 * 5  # see _player_scalars; +2 race one-hots of 5
 ENTITY_SCALARS = 41  # see _entity_scalars
+ENTITY_POSITION_COLUMNS = slice(0, 2)  # x, y over the playable area, the first two of _entity_scalars
 
 
 class FeatureError(ValueError):

@@ -8,11 +8,18 @@ its (ignored) value cannot change the others. Legality: action types by the feat
 ability table (`FeatureSpec.unit_type_can_do`), without repeats, end-of-selection only
 after one unit; target units among the visible entities; target locations anywhere on
 the grid (the grid covers exactly the playable area).
+
+The target-unit pointer adds a nearness term to its logits: minus a learned, per-action-type
+strength times the distance from the selected units' centre to each candidate. Positions
+reach the transformer only as two scalars per unit, so "the shard nearest to this marine"
+or "the enemy nearest to my army" is hard for a dot product of learned keys and queries to
+express; the term gives it directly and the strength is learned (it can shrink to nothing).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Optional
 
 import torch
@@ -33,6 +40,7 @@ class HeadInputs:
     entity_mask: Tensor  # [M, N] bool
     entity_type: Tensor  # [M, N]
     entity_alliance: Tensor  # [M, N]
+    entity_position: Tensor  # [M, N, 2]: x, y over the playable area, each in [0, 1]
     map_skip: Tensor  # [M, C, s, s]
     available_actions: Tensor  # [M, A] bool
 
@@ -47,6 +55,9 @@ class HeadOutputs:
     # for selected_units (one row per pick, all-zero rows after the selection ended; only when
     # scoring given actions).
     log_probs: dict[str, Tensor] = dataclasses.field(default_factory=dict)
+
+
+INITIAL_TARGET_NEARNESS = 8.0
 
 
 def _mlp(inp: int, hidden: int, out: int) -> nn.Sequential:
@@ -86,6 +97,9 @@ class ActionHeads(nn.Module):
         # target unit
         self.target_keys = nn.Linear(d, p)
         self.target_query = _mlp(ar, h, p)
+        # log of the nearness strength per action type; at e^log(8) a candidate a tenth of the
+        # playable area further away starts 0.8 logits behind
+        self.log_target_nearness = nn.Parameter(torch.full((a,), math.log(INITIAL_TARGET_NEARNESS)))
         # target location: the autoregressive embedding as a low-res map, upsampled with the spatial skip
         c = config.spatial_channels
         self.low = config.spatial_size // 2**config.spatial_downsamples
@@ -136,7 +150,7 @@ class ActionHeads(nn.Module):
         ar = ar + self.ar_queued(F.one_hot(value, 2).to(ar.dtype)) * used.unsqueeze(-1).to(ar.dtype)
 
         # 4. selected units
-        ar = self._selected_units(x, action_type, ar, g("selected_units"), deterministic, record)
+        ar, picked = self._selected_units(x, action_type, ar, g("selected_units"), deterministic, record)
 
         # 5. target unit
         used = self.uses("target_unit", action_type)
@@ -147,7 +161,9 @@ class ActionHeads(nn.Module):
             & self.target_alliance_ok[action_type.unsqueeze(-1), x.entity_alliance]
             & self.target_type_ok[x.entity_type, action_type.unsqueeze(-1)]
         )
-        target = choose(torch.einsum("mnp,mp->mn", keys, query), legal_targets, g("target_unit"), deterministic)
+        nearness = self.log_target_nearness.exp()[action_type].unsqueeze(-1) * distance_from_selection(x.entity_position, picked)
+        logits = torch.einsum("mnp,mp->mn", keys, query) - nearness
+        target = choose(logits, legal_targets, g("target_unit"), deterministic)
         value = target.index * used
         record("target_unit", target, used, value)
         # No action type uses both a target unit and a location, so the unit chosen here
@@ -163,8 +179,10 @@ class ActionHeads(nn.Module):
         assert tuple(out.actions) == HEADS
         return out
 
-    def _selected_units(self, x: HeadInputs, action_type: Tensor, ar: Tensor, given, deterministic, record) -> Tensor:
-        """Pointer network: up to K picks among the legal units, then end-of-selection."""
+    def _selected_units(self, x: HeadInputs, action_type: Tensor, ar: Tensor, given, deterministic, record) -> tuple[Tensor, Tensor]:
+        """Pointer network: up to K picks among the legal units, then end-of-selection.
+
+        Returns the autoregressive embedding with the selection added and the picked mask [M, N]."""
         m, n = x.entity_mask.shape
         used = self.uses("selected_units", action_type)
         own = x.entity_mask & (x.entity_alliance == int(Alliance.Self))
@@ -204,4 +222,15 @@ class ActionHeads(nn.Module):
         record("selected_units", Choice(selected, logp, entropy, log_probs), used, selected)
         picked_keys = keys[:, :n] * picked.unsqueeze(-1).to(keys.dtype)
         mean_key = picked_keys.sum(1) / picked.sum(1, keepdim=True).clamp(min=1).to(keys.dtype)
-        return ar + self.ar_selected(mean_key) * used.unsqueeze(-1).to(ar.dtype)
+        return ar + self.ar_selected(mean_key) * used.unsqueeze(-1).to(ar.dtype), picked
+
+
+def distance_from_selection(position: Tensor, picked: Tensor) -> Tensor:
+    """[M, N] distance from the picked units' centre to every entity; 0 where nothing was picked.
+
+    position [M, N, 2], picked [M, N] bool. The small constant keeps the gradient finite at
+    distance 0 (a selected unit is a candidate target of its own order)."""
+    weights = picked.to(position.dtype).unsqueeze(-1)
+    centre = (position * weights).sum(1) / weights.sum(1).clamp(min=1)
+    distance = ((position - centre.unsqueeze(1)) ** 2).sum(-1).add(1e-12).sqrt()
+    return distance * picked.any(1, keepdim=True).to(position.dtype)

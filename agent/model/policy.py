@@ -15,7 +15,7 @@ from typing import NamedTuple, Optional
 import torch
 from torch import Tensor, nn
 
-from agent.features import PLAYER_SCALARS, SPATIAL_PLANES, ENTITY_SCALARS, FeatureSpec
+from agent.features import ENTITY_POSITION_COLUMNS, PLAYER_SCALARS, SPATIAL_PLANES, ENTITY_SCALARS, FeatureSpec
 from agent.model.config import ModelConfig
 from agent.model.core import Core
 from agent.model.entity_encoder import EntityEncoder
@@ -90,7 +90,8 @@ class Policy(nn.Module):
     @staticmethod
     def _head_inputs(core: Tensor, entities: Tensor, map_skip: Tensor, obs: dict[str, Tensor]) -> HeadInputs:
         return HeadInputs(
-            core, entities, obs["entity_mask"], obs["entity_type"], obs["entity_alliance"], map_skip, obs["available_actions"]
+            core, entities, obs["entity_mask"], obs["entity_type"], obs["entity_alliance"],
+            obs["entity_scalars"][..., ENTITY_POSITION_COLUMNS], map_skip, obs["available_actions"],
         )
 
     @torch.no_grad()
