@@ -31,7 +31,13 @@ Shapes = dict[str, tuple[tuple[int, ...], np.dtype]]
 # Entity rows are kept in this alliance priority when there are more than max_entities.
 _ALLIANCE_PRIORITY = np.array([3, 0, 1, 3, 2], dtype=np.int64)  # index = Alliance value
 SPATIAL_PLANES = ("height", "pathable", "placeable", "hidden", "fogged", "visible", "creep")
-PLAYER_SCALARS = 16 + 2 * 5  # see _player_scalars; +2 race one-hots of 5
+# Periods (in game loops) of the game time's sinusoidal encoding: 64 loops (4 game seconds) to
+# 16384 (~17 game minutes), as AlphaStar encodes the game loop. The two plain time scalars alone
+# change by 0.015 over a two-minute mini-game's last 40 steps, too little for the baseline to
+# see its time limit coming: an unroll holding an episode end had a baseline loss hundreds of
+# times the others' (CollectMineralShards, twelfth sitting).
+TIME_PERIODS = tuple(2.0**k for k in range(6, 15))
+PLAYER_SCALARS = 16 + 2 * 5 + 2 * len(TIME_PERIODS)  # see _player_scalars; race one-hots of 5; sin, cos
 ENTITY_SCALARS = 41  # see _entity_scalars
 ENTITY_POSITION_COLUMNS = slice(0, 2)  # x, y over the playable area, the first two of _entity_scalars
 
@@ -381,4 +387,10 @@ def _player_scalars(player: PlayerCommon, game_loop: int, game_info: GameInfo) -
         ],
         dtype=np.float32,
     )
-    return np.concatenate([values, race_hot])
+    return np.concatenate([values, race_hot, time_encoding(game_loop)])
+
+
+def time_encoding(game_loop: int) -> np.ndarray:
+    """sin and cos of the game loop's phase in each of TIME_PERIODS (float32, 2 per period)."""
+    phase = 2.0 * np.pi * game_loop / np.asarray(TIME_PERIODS)
+    return np.concatenate([np.sin(phase), np.cos(phase)]).astype(np.float32)

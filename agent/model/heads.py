@@ -95,7 +95,7 @@ class ActionHeads(nn.Module):
         self.select_step = nn.Linear(p, ar)
         self.ar_selected = nn.Linear(p, ar)
         # target unit
-        self.target_keys = nn.Linear(d, p)
+        self.target_keys = nn.Linear(d, p, bias=False)  # a key bias adds one constant to every logit
         self.target_query = _mlp(ar, h, p)
         # log of the nearness strength per action type; at e^log(8) a candidate a tenth of the
         # playable area further away starts 0.8 logits behind
@@ -111,7 +111,8 @@ class ActionHeads(nn.Module):
             out = max(4, ch // 2)
             ups += [nn.ReLU(), nn.ConvTranspose2d(ch, out, 2, stride=2)]  # non-overlapping: cheap on CPU
             ch = out
-        self.location_up = nn.Sequential(*ups, nn.ReLU(), nn.Conv2d(ch, 1, 1))
+        # no bias: one constant added to every location logit leaves the softmax unchanged
+        self.location_up = nn.Sequential(*ups, nn.ReLU(), nn.Conv2d(ch, 1, 1, bias=False))
 
     def uses(self, head: str, action_type: Tensor) -> Tensor:
         return getattr(self, f"uses_{head}")[action_type]

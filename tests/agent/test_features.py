@@ -13,7 +13,7 @@ from agent_observation_factory import (  # noqa: E402
     BARRACKS, GAME_INFO, MARINE, SCV, UNKNOWN_UNIT_TYPE, make_observation,
 )
 
-from agent.features import FeatureError, FeatureSpec  # noqa: E402
+from agent.features import PLAYER_SCALARS, TIME_PERIODS, FeatureError, FeatureSpec, time_encoding  # noqa: E402
 from agent.model import preset_config  # noqa: E402
 from agent.vocabulary import UNKNOWN_INDEX, game_vocabulary  # noqa: E402
 from sc2env.types import Alliance  # noqa: E402
@@ -155,3 +155,18 @@ def test_stack_and_action_shapes(spec):
     assert shapes["selected_units"] == ((spec.max_selected_units,), np.dtype(np.int64))
     assert shapes["action_type"] == ((), np.dtype(np.int64))
     assert MARINE  # the factory's ids are the real ones
+
+
+def test_time_encoding_tells_apart_the_last_steps_of_a_two_minute_game():
+    # 8 game loops apart near loop 1920 (a mini-game's end): the plain scalars move by ~1e-3
+    before, last = time_encoding(1912), time_encoding(1920)
+    assert before.shape == (2 * len(TIME_PERIODS),) and before.dtype == np.float32
+    assert np.abs(last - before).max() > 0.02
+    assert np.allclose(before[: len(TIME_PERIODS)] ** 2 + before[len(TIME_PERIODS):] ** 2, 1.0)
+
+
+def test_player_scalars_end_with_the_time_encoding(spec):
+    obs = make_observation(seed=3)
+    features = spec.encode(obs, GAME_INFO, None)
+    assert features["player_scalars"].shape == (PLAYER_SCALARS,)
+    assert np.allclose(features["player_scalars"][-2 * len(TIME_PERIODS):], time_encoding(obs.game_loop))

@@ -84,12 +84,12 @@ def test_with_the_learned_keys_silenced_the_nearest_shard_is_likeliest(heads_and
     inputs = _inputs(heads, spec, config, positions)
     given = _given(spec, config, "move_unit")
     with torch.no_grad():
-        saved = heads.target_keys.weight.clone(), heads.target_keys.bias.clone()
-        heads.target_keys.weight.zero_(), heads.target_keys.bias.zero_()
+        saved = heads.target_keys.weight.clone()
+        heads.target_keys.weight.zero_()
         try:
             out = heads(inputs, given)
         finally:
-            heads.target_keys.weight.copy_(saved[0]), heads.target_keys.bias.copy_(saved[1])
+            heads.target_keys.weight.copy_(saved)
     log_probs = out.log_probs["target_unit"][0, : len(positions)]
     distance = torch.tensor([math.dist(p, positions[0]) for p in positions])
     expected = torch.log_softmax(-INITIAL_TARGET_NEARNESS * distance, 0)
