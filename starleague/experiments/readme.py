@@ -12,7 +12,9 @@ import os
 
 from starleague.experiments import records
 
-EXPERIMENTS = (("minigames-realmap", "MoveToBeacon on the real map's regions (eleventh sitting)"),
+EXPERIMENTS = (("minigames-nearness-shards", "CollectMineralShards with the target pointer's nearness term (twelfth "
+                                            "sitting)"),
+               ("minigames-realmap", "MoveToBeacon on the real map's regions (eleventh sitting)"),
                ("minigames-realmap-shards", "CollectMineralShards on the real map's regions (eleventh sitting)"),
                ("minigames", "Mini-games, third sitting (MoveToBeacon and CollectMineralShards on the 24 x 24 arena "
                              "used before the real maps' regions)"),
@@ -69,6 +71,10 @@ COMMANDS = {
                           "--eval-episodes 100 --untrained-episodes 20 --results-dir "
                           "bench/results/experiments/minigames-realmap --runs-dir runs/experiments/minigames-realmap"
                           ", then the same with --minutes-per-game 60 --resume"),
+    "minigames-nearness-shards": ("starleague experiment minigames --games CollectMineralShards "
+                                  "--minutes-per-game 45 --eval-episodes 100 --untrained-episodes 20 --results-dir "
+                                  "bench/results/experiments/minigames-nearness-shards "
+                                  "--runs-dir runs/experiments/minigames-nearness-shards"),
     "minigames-realmap-shards": ("starleague experiment minigames --games CollectMineralShards --minutes-per-game 65 "
                                  "--eval-episodes 100 --untrained-episodes 20 --results-dir "
                                  "bench/results/experiments/minigames-realmap-shards "
