@@ -12,8 +12,10 @@ import os
 
 from starleague.experiments import records
 
-EXPERIMENTS = (("minigames-nearness-shards", "CollectMineralShards with the target pointer's nearness term (twelfth "
-                                            "sitting)"),
+EXPERIMENTS = (("minigames-timeenc-shards", "CollectMineralShards with the nearness term and the game time's "
+                                          "sinusoids (twelfth sitting)"),
+               ("minigames-nearness-shards", "CollectMineralShards with the target pointer's nearness term (twelfth "
+                                             "sitting; the training return fell after 27 minutes)"),
                ("minigames-realmap", "MoveToBeacon on the real map's regions (eleventh sitting)"),
                ("minigames-realmap-shards", "CollectMineralShards on the real map's regions (eleventh sitting)"),
                ("minigames", "Mini-games, third sitting (MoveToBeacon and CollectMineralShards on the 24 x 24 arena "
@@ -71,6 +73,11 @@ COMMANDS = {
                           "--eval-episodes 100 --untrained-episodes 20 --results-dir "
                           "bench/results/experiments/minigames-realmap --runs-dir runs/experiments/minigames-realmap"
                           ", then the same with --minutes-per-game 60 --resume"),
+    "minigames-timeenc-shards": ("starleague experiment minigames --games CollectMineralShards "
+                                 "--minutes-per-game 45 --eval-episodes 100 --untrained-episodes 20 --results-dir "
+                                 "bench/results/experiments/minigames-timeenc-shards "
+                                 "--runs-dir runs/experiments/minigames-timeenc-shards, then the same with "
+                                 "--minutes-per-game 75 --resume"),
     "minigames-nearness-shards": ("starleague experiment minigames --games CollectMineralShards "
                                   "--minutes-per-game 45 --eval-episodes 100 --untrained-episodes 20 --results-dir "
                                   "bench/results/experiments/minigames-nearness-shards "
