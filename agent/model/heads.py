@@ -162,7 +162,8 @@ class ActionHeads(nn.Module):
             & self.target_alliance_ok[action_type.unsqueeze(-1), x.entity_alliance]
             & self.target_type_ok[x.entity_type, action_type.unsqueeze(-1)]
         )
-        nearness = self.log_target_nearness.exp()[action_type].unsqueeze(-1) * distance_from_selection(x.entity_position, picked)
+        strength = self.log_target_nearness.exp()[action_type].unsqueeze(-1)
+        nearness = strength * distance_from_selection(x.entity_position, picked)
         logits = torch.einsum("mnp,mp->mn", keys, query) - nearness
         target = choose(logits, legal_targets, g("target_unit"), deterministic)
         value = target.index * used
@@ -180,7 +181,9 @@ class ActionHeads(nn.Module):
         assert tuple(out.actions) == HEADS
         return out
 
-    def _selected_units(self, x: HeadInputs, action_type: Tensor, ar: Tensor, given, deterministic, record) -> tuple[Tensor, Tensor]:
+    def _selected_units(
+        self, x: HeadInputs, action_type: Tensor, ar: Tensor, given, deterministic, record
+    ) -> tuple[Tensor, Tensor]:
         """Pointer network: up to K picks among the legal units, then end-of-selection.
 
         Returns the autoregressive embedding with the selection added and the picked mask [M, N]."""
