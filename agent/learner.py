@@ -95,6 +95,7 @@ class Progress:
     steps: int = 0
     frames: int = 0  # env frames of the fresh trajectories trained on
     agent_steps: int = 0  # T x B per learner step
+    train_seconds: float = 0.0  # wall time in the training loop, summed over resumes (the lr schedule's clock)
     frames_per_second: float = 0.0
     steps_per_second: float = 0.0
     mean_policy_lag: float = 0.0
@@ -228,6 +229,7 @@ class Learner:
         self.progress.version = int(state["version"])
         self.progress.frames = int(state["frames"])
         self.progress.agent_steps = int(state.get("agent_steps", 0))
+        self.progress.train_seconds = float(state.get("train_seconds", 0.0))
         self.log(f"learner: resumed {self.player_id} at step {self.progress.steps}, version {self.progress.version}")
 
     def checkpoint(self) -> str:
@@ -238,6 +240,7 @@ class Learner:
             "version": self.progress.version,
             "frames": self.progress.frames,
             "agent_steps": self.progress.agent_steps,
+            "train_seconds": self.progress.train_seconds,
             "player_id": self.player_id,
             "config": self.run_config,
         }
@@ -258,6 +261,13 @@ class Learner:
         """League `reset` (exploiters): back to the initial parameters, fresh optimizer."""
         self.policy.load_state_dict(self._initial_params)
         self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=self.config.learning_rate)
+
+    def _schedule_learning_rate(self) -> float:
+        learning_rate = learning.annealed_learning_rate(self.config.learning_rate, self.progress.train_seconds,
+                                                        self.config.learning_rate_anneal_seconds)
+        for group in self.optimizer.param_groups:
+            group["lr"] = learning_rate
+        return learning_rate
 
     # --- serving --------------------------------------------------------------------
 
@@ -337,7 +347,7 @@ class Learner:
         """Train until stopped (SIGTERM/stop()), `max_steps` more steps or `max_seconds`; checkpoints at the end."""
         writer = _tensorboard(self.log_dir)
         start = time.time()
-        last_log = last_checkpoint = start
+        last_log = last_checkpoint = last_step = start
         window_frames = window_steps = 0
         window_start = start
         target_step = self.progress.steps + max_steps if max_steps else None
@@ -356,6 +366,7 @@ class Learner:
                     break
                 batch, env_frames = next_batch
                 lag = (self.progress.version - batch.policy_version).float().mean().item()
+                learning_rate = self._schedule_learning_rate()
                 self.policy.train()
                 metrics = learning.learn(batch, self.policy, self.optimizer, self.rl_config, self.config.max_grad_norm,
                                          self.config.precision, teacher=self.teacher)
@@ -369,9 +380,12 @@ class Learner:
                 window_frames += env_frames
                 window_steps += 1
                 metrics["policy_lag"] = lag
+                metrics["learning_rate"] = learning_rate
                 metrics["queue_depth"] = float(self.queue.depth())
                 p.last_metrics = metrics
                 now = time.time()
+                p.train_seconds += now - last_step
+                last_step = now
                 if now - last_log >= self.config.log_every_seconds:
                     p.frames_per_second = window_frames / (now - window_start)
                     p.steps_per_second = window_steps / (now - window_start)

@@ -12,7 +12,11 @@ import os
 
 from starleague.experiments import records
 
-EXPERIMENTS = (("minigames-timeenc-shards", "CollectMineralShards with the nearness term and the game time's "
+EXPERIMENTS = (("minigames-anneal-shards", "CollectMineralShards with the learning rate annealed to 0 over the "
+                                         "45 minutes (thirteenth sitting)"),
+               ("minigames-anneal-beacon", "MoveToBeacon with the nearness term, the time sinusoids and the "
+                                           "learning rate annealed to 0 over the 35 minutes (thirteenth sitting)"),
+               ("minigames-timeenc-shards", "CollectMineralShards with the nearness term and the game time's "
                                           "sinusoids (twelfth sitting)"),
                ("minigames-nearness-shards", "CollectMineralShards with the target pointer's nearness term (twelfth "
                                              "sitting; the training return fell after 27 minutes)"),
@@ -73,6 +77,20 @@ COMMANDS = {
                           "--eval-episodes 100 --untrained-episodes 20 --results-dir "
                           "bench/results/experiments/minigames-realmap --runs-dir runs/experiments/minigames-realmap"
                           ", then the same with --minutes-per-game 60 --resume"),
+    "minigames-anneal-shards": ("starleague experiment minigames --games CollectMineralShards "
+                                "--minutes-per-game 45 --eval-episodes 100 --untrained-episodes 20 --results-dir "
+                                "bench/results/experiments/minigames-anneal-shards "
+                                "--runs-dir runs/experiments/minigames-anneal-shards "
+                                "--set actor.envs_per_actor=16 --set learner.checkpoint_every_seconds=60 "
+                                "--set model.max_delay=1 "
+                                "--set learner.max_policy_lag=16 --set learner.learning_rate_anneal_seconds=2700"),
+    "minigames-anneal-beacon": ("starleague experiment minigames --games MoveToBeacon "
+                                "--minutes-per-game 35 --eval-episodes 100 --untrained-episodes 20 --results-dir "
+                                "bench/results/experiments/minigames-anneal-beacon "
+                                "--runs-dir runs/experiments/minigames-anneal-beacon "
+                                "--set actor.envs_per_actor=16 --set learner.checkpoint_every_seconds=60 "
+                                "--set model.max_delay=1 "
+                                "--set learner.max_policy_lag=16 --set learner.learning_rate_anneal_seconds=2100"),
     "minigames-timeenc-shards": ("starleague experiment minigames --games CollectMineralShards "
                                  "--minutes-per-game 45 --eval-episodes 100 --untrained-episodes 20 --results-dir "
                                  "bench/results/experiments/minigames-timeenc-shards "

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from agent import transport, wire
+from agent import learning, transport, wire
 from agent.learner import Learner, LearnerError, too_stale
 from agent.rl.config import RLConfig
 from agent.runtime_config import LearnerConfig
@@ -165,3 +165,34 @@ def test_trajectories_over_the_policy_lag_limit_are_dropped_and_counted(tmp_path
         assert status.rejected_by_reason["stale"] == 2  # versions 0 and 6: 10 and 4 behind
     finally:
         learner.shutdown(grace=0)
+
+
+def test_the_annealed_learning_rate():
+    assert learning.annealed_learning_rate(3e-4, 0.0, 600.0) == 3e-4
+    assert learning.annealed_learning_rate(3e-4, 150.0, 600.0) == pytest.approx(2.25e-4)
+    assert learning.annealed_learning_rate(3e-4, 600.0, 600.0) == 0.0
+    assert learning.annealed_learning_rate(3e-4, 900.0, 600.0) == 0.0  # past the schedule: no updates
+    assert learning.annealed_learning_rate(3e-4, 900.0, 0.0) == 3e-4  # 0: constant
+
+
+@pytest.mark.timeout(90)
+def test_the_learning_rate_anneals_on_training_time_kept_across_a_resume(tmp_path):
+    config = LearnerConfig(batch_size=2, unroll_length=T, queue_capacity=8, log_every_seconds=0.0,
+                           learning_rate=1e-3, learning_rate_anneal_seconds=1000.0)
+    learner = Learner("main_0", tiny_policy(), RLConfig(), config, str(tmp_path), TOKEN, log=lambda line: None)
+    learner.progress.train_seconds = 750.0  # three quarters through the schedule
+    port = learner.serve("localhost:0")
+    try:
+        stub = learner_pb2_grpc.LearnerStub(transport.open_channel(f"localhost:{port}"))
+        stub.SendTrajectories(iter([_message(t) for t in make_trajectories(learner.policy, 2, T)]),
+                              metadata=transport.auth_metadata(TOKEN), timeout=60)
+        learner.train(max_steps=1, max_seconds=60)  # checkpoints at the end
+    finally:
+        learner.shutdown(grace=0)
+    assert learner.progress.last_metrics["learning_rate"] == pytest.approx(2.5e-4, rel=0.01)
+    assert learner.optimizer.param_groups[0]["lr"] == learner.progress.last_metrics["learning_rate"]
+    trained = learner.progress.train_seconds
+    assert trained > 750.0
+    resumed = Learner("main_0", tiny_policy(), RLConfig(), config, str(tmp_path), TOKEN, resume=True,
+                      log=lambda line: None)
+    assert resumed.progress.train_seconds == pytest.approx(trained)
