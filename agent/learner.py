@@ -120,6 +120,10 @@ class Learner:
         if config.batch_size > config.queue_capacity:
             raise LearnerError(f"learner.batch_size {config.batch_size} is over learner.queue_capacity "
                                f"{config.queue_capacity}: a batch must fit in the bounded queue")
+        if 0 < config.learning_rate_anneal_seconds <= config.learning_rate_anneal_start_seconds:
+            raise LearnerError(f"learner.learning_rate_anneal_start_seconds {config.learning_rate_anneal_start_seconds} "
+                               f"is not before learner.learning_rate_anneal_seconds "
+                               f"{config.learning_rate_anneal_seconds}")
         if config.max_policy_lag < 0:
             raise LearnerError(f"learner.max_policy_lag {config.max_policy_lag}: expected versions >= 0 (0 = no limit)")
         self.player_id = player_id
@@ -264,7 +268,8 @@ class Learner:
 
     def _schedule_learning_rate(self) -> float:
         learning_rate = learning.annealed_learning_rate(self.config.learning_rate, self.progress.train_seconds,
-                                                        self.config.learning_rate_anneal_seconds)
+                                                        self.config.learning_rate_anneal_seconds,
+                                                        self.config.learning_rate_anneal_start_seconds)
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate
         return learning_rate

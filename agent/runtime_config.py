@@ -18,6 +18,8 @@ class LearnerConfig:
     # constant rate the return dropped from ~107 to ~10 for a minute at a time, and the final
     # checkpoint could land in such a dip. 0 = constant.
     learning_rate_anneal_seconds: float = 0.0
+    # The rate holds at learning_rate until this much training, then falls (0: from the start).
+    learning_rate_anneal_start_seconds: float = 0.0
     max_grad_norm: float = 40.0
     # Trajectories waiting for the learner; when full, actors' streams wait (backpressure).
     queue_capacity: int = 64

@@ -12,7 +12,9 @@ import os
 
 from starleague.experiments import records
 
-EXPERIMENTS = (("minigames-anneal-shards", "CollectMineralShards with the learning rate annealed to 0 over the "
+EXPERIMENTS = (("minigames-warmdown-shards", "CollectMineralShards with the learning rate held for 35 minutes, "
+                                           "then annealed to 0 over the last 10 (thirteenth sitting)"),
+               ("minigames-anneal-shards", "CollectMineralShards with the learning rate annealed to 0 over the "
                                          "45 minutes (thirteenth sitting)"),
                ("minigames-anneal-beacon", "MoveToBeacon with the nearness term, the time sinusoids and the "
                                            "learning rate annealed to 0 over the 35 minutes (thirteenth sitting)"),
@@ -77,6 +79,14 @@ COMMANDS = {
                           "--eval-episodes 100 --untrained-episodes 20 --results-dir "
                           "bench/results/experiments/minigames-realmap --runs-dir runs/experiments/minigames-realmap"
                           ", then the same with --minutes-per-game 60 --resume"),
+    "minigames-warmdown-shards": ("starleague experiment minigames --games CollectMineralShards "
+                                  "--minutes-per-game 45 --eval-episodes 100 --untrained-episodes 20 --results-dir "
+                                  "bench/results/experiments/minigames-warmdown-shards "
+                                  "--runs-dir runs/experiments/minigames-warmdown-shards "
+                                  "--set actor.envs_per_actor=16 --set learner.checkpoint_every_seconds=60 "
+                                  "--set model.max_delay=1 --set learner.max_policy_lag=16 "
+                                  "--set learner.learning_rate_anneal_seconds=2700 "
+                                  "--set learner.learning_rate_anneal_start_seconds=2100"),
     "minigames-anneal-shards": ("starleague experiment minigames --games CollectMineralShards "
                                 "--minutes-per-game 45 --eval-episodes 100 --untrained-episodes 20 --results-dir "
                                 "bench/results/experiments/minigames-anneal-shards "

@@ -173,6 +173,13 @@ def test_the_annealed_learning_rate():
     assert learning.annealed_learning_rate(3e-4, 600.0, 600.0) == 0.0
     assert learning.annealed_learning_rate(3e-4, 900.0, 600.0) == 0.0  # past the schedule: no updates
     assert learning.annealed_learning_rate(3e-4, 900.0, 0.0) == 3e-4  # 0: constant
+    # held for the first 400 s, then down to 0 at 600 s
+    assert learning.annealed_learning_rate(3e-4, 399.0, 600.0, 400.0) == 3e-4
+    assert learning.annealed_learning_rate(3e-4, 500.0, 600.0, 400.0) == pytest.approx(1.5e-4)
+    assert learning.annealed_learning_rate(3e-4, 650.0, 600.0, 400.0) == 0.0
+    with pytest.raises(LearnerError, match="learning_rate_anneal_start_seconds"):
+        Learner("main_0", tiny_policy(), RLConfig(), LearnerConfig(learning_rate_anneal_seconds=600.0,
+                learning_rate_anneal_start_seconds=600.0), "unused", TOKEN)
 
 
 @pytest.mark.timeout(90)
