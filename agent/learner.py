@@ -121,9 +121,9 @@ class Learner:
             raise LearnerError(f"learner.batch_size {config.batch_size} is over learner.queue_capacity "
                                f"{config.queue_capacity}: a batch must fit in the bounded queue")
         if 0 < config.learning_rate_anneal_seconds <= config.learning_rate_anneal_start_seconds:
-            raise LearnerError(f"learner.learning_rate_anneal_start_seconds {config.learning_rate_anneal_start_seconds} "
-                               f"is not before learner.learning_rate_anneal_seconds "
-                               f"{config.learning_rate_anneal_seconds}")
+            raise LearnerError(f"learner.learning_rate_anneal_start_seconds "
+                               f"{config.learning_rate_anneal_start_seconds} is not before "
+                               f"learner.learning_rate_anneal_seconds {config.learning_rate_anneal_seconds}")
         if config.max_policy_lag < 0:
             raise LearnerError(f"learner.max_policy_lag {config.max_policy_lag}: expected versions >= 0 (0 = no limit)")
         self.player_id = player_id

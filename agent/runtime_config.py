@@ -13,10 +13,11 @@ class LearnerConfig:
     batch_size: int = 8
     unroll_length: int = 32
     learning_rate: float = 3e-4
-    # When > 0 the learning rate falls linearly to 0 over this many seconds of training, summed
+    # When > 0 the learning rate falls linearly to 0 by this many seconds of training, summed
     # over resumes (a resume past it trains with rate 0). Late in a CollectMineralShards run at a
     # constant rate the return dropped from ~107 to ~10 for a minute at a time, and the final
-    # checkpoint could land in such a dip. 0 = constant.
+    # checkpoint could land in such a dip; holding the rate for 35 minutes and annealing over the
+    # last 10 ended it at 104.2 (bench/results/experiments/findings.md). 0 = constant.
     learning_rate_anneal_seconds: float = 0.0
     # The rate holds at learning_rate until this much training, then falls (0: from the start).
     learning_rate_anneal_start_seconds: float = 0.0
