@@ -53,6 +53,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--eval-episodes", type=int, default=100, help="evaluation episodes of the final policy")
     p.add_argument("--untrained-episodes", type=int, default=None,
                    help="episodes of the untrained policy (default --eval-episodes; 0 = skip)")
+    p.add_argument("--greedy-eval", action="store_true",
+                   help="also evaluate the trained policy playing each head's most likely choice (with --resume, "
+                        "finished games gain it without training)")
     common(p)
     p.set_defaults(func=run_minigames)
 
@@ -121,7 +124,8 @@ def run_minigames(args: argparse.Namespace) -> int:
                       untrained_episodes=args.untrained_episodes,
                       overrides=args.overrides if args.overrides is not None else minigames.DEFAULT_OVERRIDES,
                       game_overrides=minigames.GAME_OVERRIDES if args.overrides is None else {},
-                      resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir, argv=_argv())
+                      resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir,
+                      greedy_eval=args.greedy_eval, argv=_argv())
     except (records.ExperimentError, CellError) as error:
         return _fail(error)
     return 0
@@ -152,7 +156,8 @@ def run_replay_ablation(args: argparse.Namespace) -> int:
         replay_ablation.run(tasks=args.tasks, seeds=args.seeds, frames=args.frames, final_episodes=args.final_episodes,
                             parallel=args.parallel,
                             overrides=args.overrides if args.overrides is not None else replay_ablation.DEFAULT_OVERRIDES,
-                            resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir, argv=_argv())
+                            resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir,
+                      greedy_eval=args.greedy_eval, argv=_argv())
     except (records.ExperimentError, CellError) as error:
         return _fail(error)
     return 0
@@ -170,7 +175,8 @@ def run_imitation(args: argparse.Namespace) -> int:
                       bots=args.bots, student=args.student, student_share=args.student_share,
                       aggregate=args.aggregate, initial_params=args.initial_params, seed=args.seed,
                       overrides=args.overrides if args.overrides is not None else imitation.DEFAULT_OVERRIDES,
-                      resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir, argv=_argv())
+                      resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir,
+                      greedy_eval=args.greedy_eval, argv=_argv())
     except (records.ExperimentError, WireError, ValueError) as error:
         return _fail(error)
     return 0

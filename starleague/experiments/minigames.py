@@ -77,7 +77,8 @@ def run(games: Sequence[str] = MINI_GAMES, minutes_per_game: float = 120.0, eval
         untrained_episodes: Optional[int] = None, overrides: Sequence[str] = DEFAULT_OVERRIDES,
         game_overrides: Mapping[str, Sequence[str]] = GAME_OVERRIDES, resume: bool = False,
         results_dir: Optional[str] = None, runs_dir: Optional[str] = None,
-        eval_envs: int = 8, argv: Optional[list[str]] = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+        eval_envs: int = 8, greedy_eval: bool = False, argv: Optional[list[str]] = None,
+        log: Callable[[str], None] = print) -> dict[str, Any]:
     unknown = [g for g in games if g not in MINI_GAMES]
     if unknown:
         raise records.ExperimentError(f"unknown mini-games {unknown}; known: {list(MINI_GAMES)}")
@@ -93,6 +94,10 @@ def run(games: Sequence[str] = MINI_GAMES, minutes_per_game: float = 120.0, eval
         cell = state.cell(game, run_dir=run_dir)
         if cell["status"] == "done" and cell.get("minutes_per_game") == minutes_per_game:
             log(f"[{game}] done earlier: {cell['eval']['mean']:.2f} over {cell['eval']['episodes']} episodes; skipped")
+            if greedy_eval and not cell.get("greedy"):
+                # A finished cell gains its greedy evaluation without training again.
+                state.update(game, greedy=_score_dict(_greedy_score(cell["checkpoint"], game, eval_episodes,
+                                                                    eval_envs, log)))
             continue
         if not resume and os.path.exists(run_dir):
             shutil.rmtree(run_dir)
@@ -110,6 +115,7 @@ def run(games: Sequence[str] = MINI_GAMES, minutes_per_game: float = 120.0, eval
         policy = load_policy(checkpoint)
         trained = Score.of(play_episodes(policy, game, eval_episodes, envs=eval_envs))
         log(f"[{game}] trained: {trained.mean:.2f} ± {trained.stderr:.2f} (max {trained.max:g})")
+        greedy = _greedy_score(checkpoint, game, eval_episodes, eval_envs, log) if greedy_eval else None
         untrained = None
         if untrained_episodes:
             initial = os.path.join(run_dir, "checkpoints", "main_0", "initial.safetensors")
@@ -121,8 +127,16 @@ def run(games: Sequence[str] = MINI_GAMES, minutes_per_game: float = 120.0, eval
         curve = write_curve(results_dir, game, run_dir)
         state.update(game, status="done", checkpoint=checkpoint, eval=_score_dict(trained),
                      untrained=_score_dict(untrained) if untrained else None, scripted=_score_dict(scripted),
-                     curve=curve)
+                     greedy=_score_dict(greedy) if greedy else None, curve=curve)
     return write_report(state, games, results_dir)
+
+
+def _greedy_score(checkpoint: str, game: str, episodes: int, envs: int, log: Callable[[str], None]) -> Score:
+    """The trained policy on the same evaluation seeds, each head's most likely choice played."""
+    log(f"[{game}] evaluating {checkpoint} greedily over {episodes} episodes")
+    greedy = Score.of(play_episodes(load_policy(checkpoint), game, episodes, envs=envs, greedy=True))
+    log(f"[{game}] trained, greedy: {greedy.mean:.2f} ± {greedy.stderr:.2f} (max {greedy.max:g})")
+    return greedy
 
 
 def scripted_returns(game: str, episodes: int, seed: int = EVAL_SEED_BASE) -> list[float]:

@@ -1,7 +1,9 @@
 """Score a trained policy on a scenario map: N full episodes, mean return and its standard error.
 
 The policy acts exactly as in training (agent.actor.run_policy: sampled actions, the delay
-head honoured, batched over K environments); only the parameters are frozen. Evaluation
+head honoured, batched over K environments); only the parameters are frozen. `greedy` plays
+each head's most likely choice instead, which measures what the policy prefers without the
+entropy bonus's spread. Evaluation
 seeds start at EVAL_SEED_BASE, far from the training seeds, so no training episode is replayed.
 """
 
@@ -60,7 +62,8 @@ def load_policy(params_path: str, model_config: Optional[dict] = None):
 
 
 def play_episodes(policy, map_name: str, episodes: int, envs: int = 8, step_mul: int = 8,
-                  seed: int = EVAL_SEED_BASE, progress: Callable[[int], None] = lambda done: None) -> list[float]:
+                  seed: int = EVAL_SEED_BASE, greedy: bool = False,
+                  progress: Callable[[int], None] = lambda done: None) -> list[float]:
     """Returns of `episodes` full episodes of `policy` on the scenario `map_name`, K at a time."""
     import torch
 
@@ -93,7 +96,7 @@ def play_episodes(policy, map_name: str, episodes: int, envs: int = 8, step_mul:
             if deciding:
                 seats = [(s["ts"].observation, s["env"].game_info, s["memory"]) for s in deciding]
                 with torch.no_grad():
-                    results = run_policy(policy, policy.spec, seats)
+                    results = run_policy(policy, policy.spec, seats, deterministic=greedy)
                 for slot, (_, actions, _, _) in zip(deciding, results):
                     slot["memory"].first = False
                     commands[id(slot)] = to_commands(actions, slot["ts"].observation, slot["env"].game_info,

@@ -69,7 +69,37 @@ def test_minigame_table_has_the_paper_layout_and_our_rows():
     assert "| paper: StarCraft grandmaster | 28 (28) | 133 (133)† |" in lines
     assert "| paper: Random policy | 1 (6) | <1 (5) |" in lines
     goals = tables.minigame_goals(["MoveToBeacon"], results)
-    assert "| MoveToBeacon | 3.5 | 1 | 26 | yes | no | 10 min | 12,345 |" in goals
+    assert "| MoveToBeacon | 3.5 | - | 1 | 26 | yes | no | 10 min | 12,345 |" in goals
+    assert "greedy" not in text
+
+
+def test_minigame_tables_show_a_greedy_evaluation_beside_the_sampled_one():
+    results = {"MoveToBeacon": {"eval": {"mean": 25.5, "stderr": 0.2, "max": 30, "episodes": 100},
+                                "greedy": {"mean": 26.5, "stderr": 0.2, "max": 31, "episodes": 100},
+                                "train_seconds": 600, "frames": 12345}}
+    assert "| starleague tiny, trained, greedy (embedded engine) | **26.5** ± 0.2 (max 31, n=100) |" in \
+        tables.minigame_table(["MoveToBeacon"], results)
+    # The verdict reads the sampled mean (25.5 < 26), not the greedy one.
+    assert "| MoveToBeacon | 25.5 | 26.5 | 1 | 26 | yes | no | 10 min | 12,345 |" in \
+        tables.minigame_goals(["MoveToBeacon"], results)
+
+
+def test_greedy_evaluation_does_not_depend_on_the_sampling_seed():
+    import torch
+
+    from agent.model.policy import build_policy
+    from agent.model.presets import preset_config
+    from starleague.experiments.scoring import play_episodes
+
+    torch.manual_seed(0)
+    policy = build_policy(preset_config("tiny", max_delay=1)).eval()
+
+    def returns(torch_seed: int, greedy: bool) -> list[float]:
+        torch.manual_seed(torch_seed)
+        return play_episodes(policy, "CollectMineralShards", 2, envs=2, greedy=greedy)
+
+    assert returns(1, greedy=True) == returns(2, greedy=True)
+    assert returns(1, greedy=False) != returns(2, greedy=False)
 
 
 def test_minigame_table_shows_the_engines_scripted_agent_when_measured():
@@ -180,12 +210,16 @@ def test_minigames_runs_end_to_end_then_resumes_training_and_skips_finished(tmp_
     cell2 = json.load(open(os.path.join(res, "results.json")))["results"]["MoveToBeacon"]
     assert cell2["learner_steps"] >= cell["learner_steps"] and cell2["train_seconds"] > cell["train_seconds"]
 
-    # Same budget again: the finished cell is skipped, nothing trains.
+    # Same budget again, asking for the greedy evaluation: the finished cell is not trained
+    # again, only evaluated greedily, and the table gains the greedy row.
     size = os.path.getsize(learner_log)
     logged.clear()
-    minigames.run(minutes_per_game=0.3, **kwargs)
+    minigames.run(minutes_per_game=0.3, greedy_eval=True, **kwargs)
     assert any("skipped" in line for line in logged), logged
     assert os.path.getsize(learner_log) == size
+    cell3 = json.load(open(os.path.join(res, "results.json")))["results"]["MoveToBeacon"]
+    assert cell3["greedy"]["episodes"] == 2 and cell3["eval"] == cell2["eval"]
+    assert "trained, greedy" in open(os.path.join(res, "table.md")).read()
     assert len(json.load(open(os.path.join(res, "state.json")))["invocations"]) == 3
     assert os.path.exists(os.path.join(str(tmp_path), "README.md"))
 
