@@ -120,10 +120,12 @@ class Learner:
         if config.batch_size > config.queue_capacity:
             raise LearnerError(f"learner.batch_size {config.batch_size} is over learner.queue_capacity "
                                f"{config.queue_capacity}: a batch must fit in the bounded queue")
-        if 0 < config.learning_rate_anneal_seconds <= config.learning_rate_anneal_start_seconds:
-            raise LearnerError(f"learner.learning_rate_anneal_start_seconds "
-                               f"{config.learning_rate_anneal_start_seconds} is not before "
-                               f"learner.learning_rate_anneal_seconds {config.learning_rate_anneal_seconds}")
+        for schedule in ("learning_rate", "entropy_cost"):
+            end = getattr(config, f"{schedule}_anneal_seconds")
+            start = getattr(config, f"{schedule}_anneal_start_seconds")
+            if 0 < end <= start:
+                raise LearnerError(f"learner.{schedule}_anneal_start_seconds {start} is not before "
+                                   f"learner.{schedule}_anneal_seconds {end}")
         if config.max_policy_lag < 0:
             raise LearnerError(f"learner.max_policy_lag {config.max_policy_lag}: expected versions >= 0 (0 = no limit)")
         self.player_id = player_id
@@ -267,12 +269,21 @@ class Learner:
         self.optimizer = torch.optim.Adam(self.policy.parameters(), lr=self.config.learning_rate)
 
     def _schedule_learning_rate(self) -> float:
-        learning_rate = learning.annealed_learning_rate(self.config.learning_rate, self.progress.train_seconds,
-                                                        self.config.learning_rate_anneal_seconds,
-                                                        self.config.learning_rate_anneal_start_seconds)
+        learning_rate = learning.annealed(self.config.learning_rate, self.progress.train_seconds,
+                                          self.config.learning_rate_anneal_seconds,
+                                          self.config.learning_rate_anneal_start_seconds)
         for group in self.optimizer.param_groups:
             group["lr"] = learning_rate
         return learning_rate
+
+    def _scheduled_rl_config(self) -> RLConfig:
+        """The RL settings for this step: rl.entropy_cost on its schedule when one is set."""
+        if self.config.entropy_cost_anneal_seconds <= 0:
+            return self.rl_config
+        entropy_cost = learning.annealed(self.rl_config.entropy_cost, self.progress.train_seconds,
+                                         self.config.entropy_cost_anneal_seconds,
+                                         self.config.entropy_cost_anneal_start_seconds)
+        return dataclasses.replace(self.rl_config, entropy_cost=entropy_cost)
 
     # --- serving --------------------------------------------------------------------
 
@@ -372,8 +383,9 @@ class Learner:
                 batch, env_frames = next_batch
                 lag = (self.progress.version - batch.policy_version).float().mean().item()
                 learning_rate = self._schedule_learning_rate()
+                rl_config = self._scheduled_rl_config()
                 self.policy.train()
-                metrics = learning.learn(batch, self.policy, self.optimizer, self.rl_config, self.config.max_grad_norm,
+                metrics = learning.learn(batch, self.policy, self.optimizer, rl_config, self.config.max_grad_norm,
                                          self.config.precision, teacher=self.teacher)
                 p = self.progress
                 p.steps += 1
@@ -386,6 +398,7 @@ class Learner:
                 window_steps += 1
                 metrics["policy_lag"] = lag
                 metrics["learning_rate"] = learning_rate
+                metrics["entropy_cost"] = rl_config.entropy_cost
                 metrics["queue_depth"] = float(self.queue.depth())
                 p.last_metrics = metrics
                 now = time.time()

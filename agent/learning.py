@@ -60,11 +60,11 @@ def make_batch(trajectories: list[Trajectory], versions: list[int], device: torc
     )
 
 
-def annealed_learning_rate(base: float, trained_seconds: float, anneal_seconds: float,
-                           anneal_start_seconds: float = 0.0) -> float:
-    """The learning rate after `trained_seconds` of training: `base` until `anneal_start_seconds`,
-    then linear to 0 at `anneal_seconds`, then 0 (IMPALA anneals over its frame budget; our
-    experiments have time budgets); `anneal_seconds` <= 0 keeps it constant."""
+def annealed(base: float, trained_seconds: float, anneal_seconds: float, anneal_start_seconds: float = 0.0) -> float:
+    """A learning rate or loss weight after `trained_seconds` of training: `base` until
+    `anneal_start_seconds`, then linear to 0 at `anneal_seconds`, then 0 (IMPALA anneals its rate
+    over its frame budget; our experiments have time budgets); `anneal_seconds` <= 0 keeps it
+    constant."""
     if anneal_seconds <= 0 or trained_seconds <= anneal_start_seconds:
         return base
     return base * max(0.0, (anneal_seconds - trained_seconds) / (anneal_seconds - anneal_start_seconds))

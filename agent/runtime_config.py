@@ -21,6 +21,11 @@ class LearnerConfig:
     learning_rate_anneal_seconds: float = 0.0
     # The rate holds at learning_rate until this much training, then falls (0: from the start).
     learning_rate_anneal_start_seconds: float = 0.0
+    # The same schedule for rl.entropy_cost (0 = constant). The bonus keeps the sampled policy
+    # spread: a MoveToBeacon policy that scored 26.6 played greedily scored 25.3 sampled, with
+    # 1 nat of action-type entropy left at a constant cost of 0.01.
+    entropy_cost_anneal_seconds: float = 0.0
+    entropy_cost_anneal_start_seconds: float = 0.0
     max_grad_norm: float = 40.0
     # Trajectories waiting for the learner; when full, actors' streams wait (backpressure).
     queue_capacity: int = 64

@@ -168,25 +168,30 @@ def test_trajectories_over_the_policy_lag_limit_are_dropped_and_counted(tmp_path
 
 
 def test_the_annealed_learning_rate():
-    assert learning.annealed_learning_rate(3e-4, 0.0, 600.0) == 3e-4
-    assert learning.annealed_learning_rate(3e-4, 150.0, 600.0) == pytest.approx(2.25e-4)
-    assert learning.annealed_learning_rate(3e-4, 600.0, 600.0) == 0.0
-    assert learning.annealed_learning_rate(3e-4, 900.0, 600.0) == 0.0  # past the schedule: no updates
-    assert learning.annealed_learning_rate(3e-4, 900.0, 0.0) == 3e-4  # 0: constant
+    assert learning.annealed(3e-4, 0.0, 600.0) == 3e-4
+    assert learning.annealed(3e-4, 150.0, 600.0) == pytest.approx(2.25e-4)
+    assert learning.annealed(3e-4, 600.0, 600.0) == 0.0
+    assert learning.annealed(3e-4, 900.0, 600.0) == 0.0  # past the schedule: no updates
+    assert learning.annealed(3e-4, 900.0, 0.0) == 3e-4  # 0: constant
     # held for the first 400 s, then down to 0 at 600 s
-    assert learning.annealed_learning_rate(3e-4, 399.0, 600.0, 400.0) == 3e-4
-    assert learning.annealed_learning_rate(3e-4, 500.0, 600.0, 400.0) == pytest.approx(1.5e-4)
-    assert learning.annealed_learning_rate(3e-4, 650.0, 600.0, 400.0) == 0.0
+    assert learning.annealed(3e-4, 399.0, 600.0, 400.0) == 3e-4
+    assert learning.annealed(3e-4, 500.0, 600.0, 400.0) == pytest.approx(1.5e-4)
+    assert learning.annealed(3e-4, 650.0, 600.0, 400.0) == 0.0
     with pytest.raises(LearnerError, match="learning_rate_anneal_start_seconds"):
         Learner("main_0", tiny_policy(), RLConfig(), LearnerConfig(learning_rate_anneal_seconds=600.0,
                 learning_rate_anneal_start_seconds=600.0), "unused", TOKEN)
+    with pytest.raises(LearnerError, match="entropy_cost_anneal_start_seconds"):
+        Learner("main_0", tiny_policy(), RLConfig(), LearnerConfig(entropy_cost_anneal_seconds=600.0,
+                entropy_cost_anneal_start_seconds=700.0), "unused", TOKEN)
 
 
 @pytest.mark.timeout(90)
 def test_the_learning_rate_anneals_on_training_time_kept_across_a_resume(tmp_path):
     config = LearnerConfig(batch_size=2, unroll_length=T, queue_capacity=8, log_every_seconds=0.0,
-                           learning_rate=1e-3, learning_rate_anneal_seconds=1000.0)
-    learner = Learner("main_0", tiny_policy(), RLConfig(), config, str(tmp_path), TOKEN, log=lambda line: None)
+                           learning_rate=1e-3, learning_rate_anneal_seconds=1000.0,
+                           entropy_cost_anneal_seconds=1200.0, entropy_cost_anneal_start_seconds=600.0)
+    learner = Learner("main_0", tiny_policy(), RLConfig(entropy_cost=0.01), config, str(tmp_path), TOKEN,
+                      log=lambda line: None)
     learner.progress.train_seconds = 750.0  # three quarters through the schedule
     port = learner.serve("localhost:0")
     try:
@@ -198,8 +203,31 @@ def test_the_learning_rate_anneals_on_training_time_kept_across_a_resume(tmp_pat
         learner.shutdown(grace=0)
     assert learner.progress.last_metrics["learning_rate"] == pytest.approx(2.5e-4, rel=0.01)
     assert learner.optimizer.param_groups[0]["lr"] == learner.progress.last_metrics["learning_rate"]
+    assert learner.progress.last_metrics["entropy_cost"] == pytest.approx(0.0075, rel=0.01)  # held to 600, 0 at 1200
+    assert learner.rl_config.entropy_cost == 0.01  # the configured cost is not overwritten
     trained = learner.progress.train_seconds
     assert trained > 750.0
     resumed = Learner("main_0", tiny_policy(), RLConfig(), config, str(tmp_path), TOKEN, resume=True,
                       log=lambda line: None)
     assert resumed.progress.train_seconds == pytest.approx(trained)
+
+
+@pytest.mark.timeout(90)
+def test_an_entropy_cost_annealed_to_zero_leaves_no_entropy_term_in_the_loss(tmp_path):
+    config = LearnerConfig(batch_size=2, unroll_length=T, queue_capacity=8, log_every_seconds=0.0,
+                           entropy_cost_anneal_seconds=1000.0)
+    learner = Learner("main_0", tiny_policy(), RLConfig(entropy_cost=0.01), config, str(tmp_path), TOKEN,
+                      log=lambda line: None)
+    learner.progress.train_seconds = 1500.0  # past the schedule's end
+    port = learner.serve("localhost:0")
+    try:
+        stub = learner_pb2_grpc.LearnerStub(transport.open_channel(f"localhost:{port}"))
+        stub.SendTrajectories(iter([_message(t) for t in make_trajectories(learner.policy, 2, T)]),
+                              metadata=transport.auth_metadata(TOKEN), timeout=60)
+        learner.train(max_steps=1, max_seconds=60)
+    finally:
+        learner.shutdown(grace=0)
+    metrics = learner.progress.last_metrics
+    assert metrics["entropy_cost"] == 0.0 and metrics["loss/entropy"] == 0.0
+    assert metrics["entropy"] > 0.0  # the policy still has entropy; only its bonus is off
+    assert metrics["learning_rate"] == config.learning_rate  # the rate has its own (constant) schedule
