@@ -124,6 +124,7 @@ def run_minigames(args: argparse.Namespace) -> int:
                       untrained_episodes=args.untrained_episodes,
                       overrides=args.overrides if args.overrides is not None else minigames.DEFAULT_OVERRIDES,
                       game_overrides=minigames.GAME_OVERRIDES if args.overrides is None else {},
+                      game_schedules=minigames.GAME_SCHEDULES if args.overrides is None else {},
                       resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir,
                       greedy_eval=args.greedy_eval, argv=_argv())
     except (records.ExperimentError, CellError) as error:

@@ -6,7 +6,7 @@ parameters each play `eval_episodes` evaluation episodes. Results go to
 bench/results/experiments/minigames/: results.json (scores, budgets, provenance),
 table.md (pysc2 Table 1 layout plus a goals table), <Game>_curve.json and <Game>_curve.svg
 (training-episode returns against wall time and frames). Every game trains with
-DEFAULT_OVERRIDES plus its entry in GAME_OVERRIDES; `--set` replaces both.
+DEFAULT_OVERRIDES plus its entries in GAME_OVERRIDES and GAME_SCHEDULES; `--set` replaces all three.
 """
 
 from __future__ import annotations
@@ -48,9 +48,39 @@ GAME_OVERRIDES: dict[str, tuple[str, ...]] = {
 }
 
 
-def cell_overrides(game: str, overrides: Sequence[str], game_overrides: Mapping[str, Sequence[str]]) -> list[str]:
+# Per-game learner schedules as fractions of the game's training budget, so a run of any
+# --minutes-per-game keeps their shape: {game: {name: (start, end)}} sets
+# learner.<name>_anneal_start_seconds / learner.<name>_anneal_seconds (hold, then linear to 0).
+# Only the games they were measured on have one; like the overrides, --set replaces them. A
+# resume with a larger budget stretches the schedule (the learner's clock is its training time).
+GAME_SCHEDULES: dict[str, dict[str, tuple[float, float]]] = {
+    # The rate held for 35 of 45 minutes, then to 0: 104.2 where a constant rate gave 103.8 and
+    # its later checkpoints fell into short collapses (findings.md, thirteenth sitting).
+    "CollectMineralShards": {"learning_rate": (35 / 45, 1.0)},
+    # The entropy bonus kept the sampled policy 1.3 below its own greedy play (25.3 vs 26.6);
+    # annealed from minute 10 to 30 of 35, then the rate over the last 5 (fourteenth sitting).
+    "MoveToBeacon": {"entropy_cost": (10 / 35, 30 / 35), "learning_rate": (30 / 35, 1.0)},
+}
+
+
+def schedule_overrides(schedule: Mapping[str, tuple[float, float]], minutes: float) -> list[str]:
+    """`schedule` ({name: (start, end)} as fractions of the budget) as learner overrides for `minutes`."""
+    seconds = minutes * 60
+    overrides = []
+    for name, (start, end) in schedule.items():
+        if not 0 <= start < end:
+            raise records.ExperimentError(f"schedule {name}: expected 0 <= start < end, got ({start}, {end})")
+        overrides += [f"learner.{name}_anneal_start_seconds={round(start * seconds, 1):g}",
+                      f"learner.{name}_anneal_seconds={round(end * seconds, 1):g}"]
+    return overrides
+
+
+def cell_overrides(game: str, overrides: Sequence[str], game_overrides: Mapping[str, Sequence[str]],
+                   game_schedules: Optional[Mapping[str, Mapping[str, tuple[float, float]]]] = None,
+                   minutes_per_game: float = 0.0) -> list[str]:
     """The config overrides one mini-game's training cell runs with."""
-    return [*overrides, *game_overrides.get(game, ())]
+    return [*overrides, *game_overrides.get(game, ()),
+            *schedule_overrides((game_schedules or {}).get(game, {}), minutes_per_game)]
 
 
 def _score_dict(score: Score) -> dict[str, Any]:
@@ -75,7 +105,8 @@ def write_curve(results_dir: str, game: str, run_dir: str, window: int = 20) -> 
 
 def run(games: Sequence[str] = MINI_GAMES, minutes_per_game: float = 120.0, eval_episodes: int = 100,
         untrained_episodes: Optional[int] = None, overrides: Sequence[str] = DEFAULT_OVERRIDES,
-        game_overrides: Mapping[str, Sequence[str]] = GAME_OVERRIDES, resume: bool = False,
+        game_overrides: Mapping[str, Sequence[str]] = GAME_OVERRIDES,
+        game_schedules: Mapping[str, Mapping[str, tuple[float, float]]] = GAME_SCHEDULES, resume: bool = False,
         results_dir: Optional[str] = None, runs_dir: Optional[str] = None,
         eval_envs: int = 8, greedy_eval: bool = False, argv: Optional[list[str]] = None,
         log: Callable[[str], None] = print) -> dict[str, Any]:
@@ -101,7 +132,7 @@ def run(games: Sequence[str] = MINI_GAMES, minutes_per_game: float = 120.0, eval
             continue
         if not resume and os.path.exists(run_dir):
             shutil.rmtree(run_dir)
-        this_cell = cell_overrides(game, overrides, game_overrides)
+        this_cell = cell_overrides(game, overrides, game_overrides, game_schedules, minutes_per_game)
         spec = CellSpec(game, run_dir, game, this_cell, seconds=minutes_per_game * 60, actors=1, seed=0)
         progress = run_cell(spec, log=log)
         if os.path.exists(os.path.join(run_dir, "config.json")):

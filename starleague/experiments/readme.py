@@ -12,7 +12,9 @@ import os
 
 from starleague.experiments import records
 
-EXPERIMENTS = (("minigames-entropy-beacon", "MoveToBeacon with the entropy cost annealed to 0 from minute 10 to 30 and "
+EXPERIMENTS = (("minigames-entropy-shards", "CollectMineralShards with the entropy cost annealed to 0 from minute 10 "
+                                            "to 35 and the learning rate from minute 35 to 45 (fourteenth sitting)"),
+               ("minigames-entropy-beacon", "MoveToBeacon with the entropy cost annealed to 0 from minute 10 to 30 and "
                                             "the learning rate from minute 30 to 35 (fourteenth sitting)"),
                ("minigames-warmdown-shards", "CollectMineralShards with the learning rate held for 35 minutes, "
                                            "then annealed to 0 over the last 10 (thirteenth sitting)"),
@@ -81,6 +83,16 @@ COMMANDS = {
                           "--eval-episodes 100 --untrained-episodes 20 --results-dir "
                           "bench/results/experiments/minigames-realmap --runs-dir runs/experiments/minigames-realmap"
                           ", then the same with --minutes-per-game 60 --resume"),
+    "minigames-entropy-shards": ("starleague experiment minigames --games CollectMineralShards "
+                                 "--minutes-per-game 45 --eval-episodes 100 --untrained-episodes 20 --greedy-eval "
+                                 "--results-dir bench/results/experiments/minigames-entropy-shards "
+                                 "--runs-dir runs/experiments/minigames-entropy-shards "
+                                 "--set actor.envs_per_actor=16 --set learner.checkpoint_every_seconds=60 "
+                                 "--set model.max_delay=1 --set learner.max_policy_lag=16 "
+                                 "--set learner.entropy_cost_anneal_seconds=2100 "
+                                 "--set learner.entropy_cost_anneal_start_seconds=600 "
+                                 "--set learner.learning_rate_anneal_seconds=2700 "
+                                 "--set learner.learning_rate_anneal_start_seconds=2100"),
     "minigames-entropy-beacon": ("starleague experiment minigames --games MoveToBeacon "
                                  "--minutes-per-game 35 --eval-episodes 100 --untrained-episodes 20 --greedy-eval "
                                  "--results-dir bench/results/experiments/minigames-entropy-beacon "

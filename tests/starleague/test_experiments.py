@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from starleague.experiments import minigames, plots, references, tables
+from starleague.experiments import minigames, plots, records, references, tables
 from starleague.experiments.scoring import Score, mean_and_stderr
 
 # A small model and short unrolls so that two busy cores train a few learner steps in seconds.
@@ -142,6 +142,30 @@ def test_minigames_per_game_overrides_come_after_the_defaults():
     assert minigames.cell_overrides("BuildMarines", ["x=1"], {}) == ["x=1"]  # --set replaces both
 
 
+def test_minigames_schedules_scale_with_the_training_budget():
+    from starleague.config import build_config
+
+    def learner_of(game, minutes):
+        overrides = minigames.cell_overrides(game, minigames.DEFAULT_OVERRIDES, minigames.GAME_OVERRIDES,
+                                             minigames.GAME_SCHEDULES, minutes)
+        return build_config(preset="tiny", overrides=overrides).learner
+
+    # The budgets they were measured with give the measured schedules.
+    shards = learner_of("CollectMineralShards", 45)
+    assert (shards.learning_rate_anneal_start_seconds, shards.learning_rate_anneal_seconds) == (2100, 2700)
+    assert shards.entropy_cost_anneal_seconds == 0
+    beacon = learner_of("MoveToBeacon", 35)
+    assert (beacon.entropy_cost_anneal_start_seconds, beacon.entropy_cost_anneal_seconds) == (600, 1800)
+    assert (beacon.learning_rate_anneal_start_seconds, beacon.learning_rate_anneal_seconds) == (1800, 2100)
+    # Twice the budget, twice the times; games without a schedule keep constant rates.
+    assert learner_of("MoveToBeacon", 70).learning_rate_anneal_seconds == 4200
+    roaches = learner_of("DefeatRoaches", 45)
+    assert roaches.learning_rate_anneal_seconds == 0 and roaches.entropy_cost_anneal_seconds == 0
+    with pytest.raises(records.ExperimentError, match="start < end"):
+        minigames.schedule_overrides({"learning_rate": (0.9, 0.5)}, 45)
+    assert minigames.cell_overrides("MoveToBeacon", ["x=1"], {}, {}, 35) == ["x=1"]  # --set replaces all
+
+
 def test_minigames_report_keeps_the_columns_of_earlier_invocations(tmp_path):
     from starleague.experiments import records
 
@@ -203,7 +227,8 @@ def test_minigames_runs_end_to_end_then_resumes_training_and_skips_finished(tmp_
     # A larger budget on --resume: the unfinished training continues from its last checkpoint
     # (in-process from here on: the same entry point the CLI calls, without another interpreter start).
     logged: list[str] = []
-    kwargs = dict(games=["MoveToBeacon"], eval_episodes=2, untrained_episodes=1, overrides=SMALL, resume=True,
+    kwargs = dict(games=["MoveToBeacon"], eval_episodes=2, untrained_episodes=1, overrides=SMALL, game_schedules={},
+                  resume=True,
                   results_dir=res, runs_dir=runs, log=logged.append, argv=["experiment", "minigames", "--resume"])
     minigames.run(minutes_per_game=0.3, **kwargs)
     assert "learner: resumed main_0 at step" in open(learner_log).read()
