@@ -55,8 +55,9 @@ GAME_OVERRIDES: dict[str, tuple[str, ...]] = {
 # resume with a larger budget stretches the schedule (the learner's clock is its training time).
 GAME_SCHEDULES: dict[str, dict[str, tuple[float, float]]] = {
     # The rate held for 35 of 45 minutes, then to 0: 104.2 where a constant rate gave 103.8 and
-    # its later checkpoints fell into short collapses (findings.md, thirteenth sitting).
-    "CollectMineralShards": {"learning_rate": (35 / 45, 1.0)},
+    # its later checkpoints fell into short collapses (thirteenth sitting); with the entropy cost
+    # also annealed, from minute 10 to 35, 105.0 (fourteenth; findings.md).
+    "CollectMineralShards": {"entropy_cost": (10 / 45, 35 / 45), "learning_rate": (35 / 45, 1.0)},
     # The entropy bonus kept the sampled policy 1.3 below its own greedy play (25.3 vs 26.6);
     # annealed from minute 10 to 30 of 35, then the rate over the last 5 (fourteenth sitting).
     "MoveToBeacon": {"entropy_cost": (10 / 35, 30 / 35), "learning_rate": (30 / 35, 1.0)},

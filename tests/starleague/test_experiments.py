@@ -153,7 +153,7 @@ def test_minigames_schedules_scale_with_the_training_budget():
     # The budgets they were measured with give the measured schedules.
     shards = learner_of("CollectMineralShards", 45)
     assert (shards.learning_rate_anneal_start_seconds, shards.learning_rate_anneal_seconds) == (2100, 2700)
-    assert shards.entropy_cost_anneal_seconds == 0
+    assert (shards.entropy_cost_anneal_start_seconds, shards.entropy_cost_anneal_seconds) == (600, 2100)
     beacon = learner_of("MoveToBeacon", 35)
     assert (beacon.entropy_cost_anneal_start_seconds, beacon.entropy_cost_anneal_seconds) == (600, 1800)
     assert (beacon.learning_rate_anneal_start_seconds, beacon.learning_rate_anneal_seconds) == (1800, 2100)
