@@ -157,8 +157,7 @@ def run_replay_ablation(args: argparse.Namespace) -> int:
         replay_ablation.run(tasks=args.tasks, seeds=args.seeds, frames=args.frames, final_episodes=args.final_episodes,
                             parallel=args.parallel,
                             overrides=args.overrides if args.overrides is not None else replay_ablation.DEFAULT_OVERRIDES,
-                            resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir,
-                      greedy_eval=args.greedy_eval, argv=_argv())
+                            resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir, argv=_argv())
     except (records.ExperimentError, CellError) as error:
         return _fail(error)
     return 0
@@ -176,8 +175,7 @@ def run_imitation(args: argparse.Namespace) -> int:
                       bots=args.bots, student=args.student, student_share=args.student_share,
                       aggregate=args.aggregate, initial_params=args.initial_params, seed=args.seed,
                       overrides=args.overrides if args.overrides is not None else imitation.DEFAULT_OVERRIDES,
-                      resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir,
-                      greedy_eval=args.greedy_eval, argv=_argv())
+                      resume=args.resume, results_dir=args.results_dir, runs_dir=args.runs_dir, argv=_argv())
     except (records.ExperimentError, WireError, ValueError) as error:
         return _fail(error)
     return 0
