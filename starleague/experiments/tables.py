@@ -49,8 +49,8 @@ def minigame_table(games: Sequence[str], results: dict[str, dict[str, Any]]) -> 
 def minigame_goals(games: Sequence[str], results: dict[str, dict[str, Any]]) -> str:
     """Per game: trained mean vs the paper's random policy and best A3C agent, training budget used.
 
-    The verdicts read the sampled policy's mean, as the paper's agents are scored; a greedy
-    evaluation, where measured, is shown beside it."""
+    The verdicts read the sampled policy's mean (the policy as it trains); a greedy evaluation,
+    where measured, is shown beside it."""
     lines = [_row(["Mini-game", "trained mean", "greedy mean", "paper random", "paper best agent",
                    "above random?", "at/above best agent?", "training", "frames"]),
              _row(["---", "---:", "---:", "---:", "---:", "---", "---", "---:", "---:"])]
