@@ -128,8 +128,9 @@ def run(games: Sequence[str] = MINI_GAMES, minutes_per_game: float = 120.0, eval
             log(f"[{game}] done earlier: {cell['eval']['mean']:.2f} over {cell['eval']['episodes']} episodes; skipped")
             if greedy_eval and not cell.get("greedy"):
                 # A finished cell gains its greedy evaluation without training again.
-                state.update(game, greedy=_score_dict(_greedy_score(cell["checkpoint"], game, eval_episodes,
-                                                                    eval_envs, log)))
+                log(f"[{game}] evaluating {cell['checkpoint']}")
+                state.update(game, greedy=_score_dict(_greedy_score(load_policy(cell["checkpoint"]), game,
+                                                                    eval_episodes, eval_envs, log)))
             continue
         if not resume and os.path.exists(run_dir):
             shutil.rmtree(run_dir)
@@ -147,7 +148,7 @@ def run(games: Sequence[str] = MINI_GAMES, minutes_per_game: float = 120.0, eval
         policy = load_policy(checkpoint)
         trained = Score.of(play_episodes(policy, game, eval_episodes, envs=eval_envs))
         log(f"[{game}] trained: {trained.mean:.2f} ± {trained.stderr:.2f} (max {trained.max:g})")
-        greedy = _greedy_score(checkpoint, game, eval_episodes, eval_envs, log) if greedy_eval else None
+        greedy = _greedy_score(policy, game, eval_episodes, eval_envs, log) if greedy_eval else None
         untrained = None
         if untrained_episodes:
             initial = os.path.join(run_dir, "checkpoints", "main_0", "initial.safetensors")
@@ -163,10 +164,10 @@ def run(games: Sequence[str] = MINI_GAMES, minutes_per_game: float = 120.0, eval
     return write_report(state, games, results_dir)
 
 
-def _greedy_score(checkpoint: str, game: str, episodes: int, envs: int, log: Callable[[str], None]) -> Score:
+def _greedy_score(policy, game: str, episodes: int, envs: int, log: Callable[[str], None]) -> Score:
     """The trained policy on the same evaluation seeds, each head's most likely choice played."""
-    log(f"[{game}] evaluating {checkpoint} greedily over {episodes} episodes")
-    greedy = Score.of(play_episodes(load_policy(checkpoint), game, episodes, envs=envs, greedy=True))
+    log(f"[{game}] evaluating greedily over {episodes} episodes")
+    greedy = Score.of(play_episodes(policy, game, episodes, envs=envs, greedy=True))
     log(f"[{game}] trained, greedy: {greedy.mean:.2f} ± {greedy.stderr:.2f} (max {greedy.max:g})")
     return greedy
 

@@ -3,8 +3,8 @@
 The policy acts exactly as in training (agent.actor.run_policy: sampled actions, the delay
 head honoured, batched over K environments); only the parameters are frozen. `greedy` plays
 each head's most likely choice instead, which measures what the policy prefers without the
-entropy bonus's spread. Evaluation
-seeds start at EVAL_SEED_BASE, far from the training seeds, so no training episode is replayed.
+entropy bonus's spread. Evaluation seeds start at EVAL_SEED_BASE, far from the training seeds,
+so no training episode is replayed.
 """
 
 from __future__ import annotations
